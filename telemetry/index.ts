@@ -1,0 +1,10 @@
+// Public surface of telemetry/: the domain rules every layer shares. Pure: no I/O.
+export * from './record.ts';
+export * from './units.ts';
+export * from './time.ts';
+export * from './rejection.ts';
+export * from './validate.ts';
+export * from './schemas.ts';
+export * from './decode.ts';
+export * from './alerts.ts';
+export { type NativeFields } from './fields.ts';

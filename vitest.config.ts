@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests pin a time zone with daylight saving, so code that leans on the local zone fails.
+process.env['TZ'] = 'America/Los_Angeles';
+
+export default defineConfig({
+  test: {
+    env: { TZ: 'America/Los_Angeles' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['{telemetry,infra,cli,generator,batch,speed,serving}/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+        },
+      },
+    ],
+  },
+});

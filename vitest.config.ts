@@ -6,6 +6,7 @@ process.env['TZ'] = 'America/Los_Angeles';
 export default defineConfig({
   test: {
     env: { TZ: 'America/Los_Angeles' },
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         extends: true,

@@ -1,0 +1,2 @@
+// Public surface of batch/. Built by its own issue; empty until then.
+export {};

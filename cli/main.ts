@@ -1,0 +1,44 @@
+// The `pulse` command line: one program whose sub-commands start every layer.
+// Configuration is parsed once here and passed down; errors become one-line messages.
+
+import { Command, CommanderError } from 'commander';
+import { isPulseError, loadConfig, rootMessage, silenceKnownWarnings, type Config } from '../infra/index.ts';
+import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerStackCommands } from './commands/stack.ts';
+import { version } from './version.ts';
+
+/** Config is loaded lazily so `--help` works even with a broken environment. */
+export type ConfigSource = () => Config;
+
+export function buildProgram(getConfig: ConfigSource): Command {
+  const program = new Command('pulse')
+    .description('Pulse: a Lambda-architecture telemetry pipeline (Kafka, DuckDB, PostgreSQL).\nConfiguration comes from environment variables; see README.md.')
+    .version(version, '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerStackCommands(program, getConfig);
+  registerMigrateCommand(program, getConfig);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  silenceKnownWarnings();
+  let config: Config | undefined;
+  const getConfig = () => (config ??= loadConfig());
+  try {
+    await buildProgram(getConfig).parseAsync(argv);
+  } catch (error) {
+    process.exitCode = exitCodeFor(error);
+  }
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode; // commander already printed it
+  if (isPulseError(error)) {
+    console.error(`pulse: ${error.message}`);
+    return error.code === 'CONFIG_INVALID' ? 2 : 1;
+  }
+  console.error(`pulse: unexpected error: ${rootMessage(error)}`);
+  if (process.env['LOG_LEVEL'] === 'debug' && error instanceof Error) console.error(error.stack);
+  return 1;
+}

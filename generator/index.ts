@@ -1,0 +1,2 @@
+// Public surface of generator/. Built by its own issue; empty until then.
+export {};

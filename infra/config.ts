@@ -1,0 +1,100 @@
+// Process configuration: environment variables parsed and validated once at start-up
+// into a frozen object that is passed down. Messages name the variable and what to fix.
+
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { PulseError } from './errors.ts';
+import { packageRoot } from './paths.ts';
+
+const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const TOPIC = /^[A-Za-z0-9._-]{1,200}$/;
+const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function brokerList(text: string, ctx: z.RefinementCtx): string[] {
+  const brokers = text.split(',').map((b) => b.trim()).filter(Boolean);
+  const bad = brokers.filter((b) => !HOST_PORT.test(b) || Number(b.split(':').at(-1)) > 65535);
+  if (brokers.length === 0 || bad.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `expected host:port[,host:port…], got ${JSON.stringify(text)}` });
+    return z.NEVER;
+  }
+  return brokers;
+}
+
+function postgresUrl(text: string, ctx: z.RefinementCtx): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
+    ctx.addIssue({ code: 'custom', message: 'expected postgres://user:password@host:port/database' });
+    return z.NEVER;
+  }
+  return text;
+}
+
+/** Every variable Pulse reads, with its default. README's config table mirrors this. */
+const ENV_SCHEMA = z.object({
+  /** Kafka bootstrap brokers. */
+  KAFKA_BROKERS: z.string().default('localhost:9092').transform(brokerList),
+  /** PostgreSQL connection URL; the local stack creates this user and database. */
+  DATABASE_URL: z.string().default('postgres://pulse:pulse@localhost:5432/pulse').transform(postgresUrl),
+  /** Root of runtime data: history, cold archives, quarantine, local stack state. */
+  PULSE_DATA_DIR: z.string().min(1).default('./data'),
+  /** Topic of raw telemetry. */
+  PULSE_TOPIC: z.string().regex(TOPIC, 'expected a Kafka topic name ([A-Za-z0-9._-])').default('telemetry.raw'),
+  /** HTTP port of the serving layer. */
+  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  /** PostgreSQL schema that holds Pulse's tables. */
+  PULSE_DB_SCHEMA: z.string().regex(SQL_IDENTIFIER, 'expected a lower-case SQL identifier').default('public'),
+  /** Log level: fatal, error, warn, info, debug, trace or silent. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where downloaded tools (Kafka jars) are cached. */
+  PULSE_CACHE_DIR: z.string().min(1).optional(),
+});
+
+export interface Config {
+  readonly kafkaBrokers: readonly string[];
+  readonly databaseUrl: string;
+  readonly dataDir: string;
+  readonly topic: string;
+  readonly port: number;
+  readonly dbSchema: string;
+  readonly logLevel: z.infer<typeof ENV_SCHEMA>['LOG_LEVEL'];
+  readonly cacheDir: string;
+}
+
+function absolute(path: string, cwd: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+/** Parse the environment once; throws a CONFIG_INVALID PulseError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = ENV_SCHEMA.safeParse(blankAsUnset);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new PulseError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, {
+      context: { variables: parsed.error.issues.map((i) => i.path.join('.')) },
+    });
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    kafkaBrokers: Object.freeze(e.KAFKA_BROKERS),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: absolute(e.PULSE_DATA_DIR, cwd),
+    topic: e.PULSE_TOPIC,
+    port: e.PORT,
+    dbSchema: e.PULSE_DB_SCHEMA,
+    logLevel: e.LOG_LEVEL,
+    cacheDir: e.PULSE_CACHE_DIR ? absolute(e.PULSE_CACHE_DIR, cwd) : resolve(packageRoot, '.cache'),
+  });
+}
+
+/** A database URL safe to print: the password is never shown. */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  if (url.password) url.password = '***';
+  return url.toString();
+}

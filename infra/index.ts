@@ -1,0 +1,13 @@
+// Public surface of infra/: configuration, errors, logging, the local service stack,
+// and the Kafka and PostgreSQL edges every layer talks through.
+export { loadConfig, redactDatabaseUrl, type Config } from './config.ts';
+export { PulseError, isPulseError, rootMessage, ERROR_CODES, type ErrorCode } from './errors.ts';
+export { createLogger, type Logger } from './logger.ts';
+export { packageRoot } from './paths.ts';
+export { silenceKnownWarnings } from './warnings.ts';
+export { planStack, stackUp, stackDown, stackStatus, installStack, type StackPlan, type StackState } from './stack.ts';
+export { createKafka, probeKafka, requireKafka, ensureTopics } from './kafka/client.ts';
+export { KAFKA_VERSION } from './kafka/jars.ts';
+export { createPool, probePostgres, requirePostgres, describeDatabase, quoteIdentifier, type Pool, type PoolClient } from './postgres/pool.ts';
+export { migrate, loadMigrations, type Migration } from './postgres/migrate.ts';
+export { freePort, isPortInUse, waitUntil, stopProcess, isAlive } from './processes.ts';

@@ -1,0 +1,71 @@
+// node-postgres behind one small module: pools bound to Pulse's schema, a readiness
+// probe, and the one-line error for an unreachable database.
+
+import pg from 'pg';
+import { PulseError, rootMessage } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+export interface PoolOptions {
+  databaseUrl: string;
+  /** Schema put first on the search_path of every connection. */
+  schema?: string;
+  applicationName?: string;
+  max?: number;
+  connectionTimeoutMillis?: number;
+  logger?: Logger;
+}
+
+/** Quote an SQL identifier; callers still validate identifiers against an allowlist pattern. */
+export function quoteIdentifier(name: string): string {
+  return pg.escapeIdentifier(name);
+}
+
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    application_name: options.applicationName ?? 'pulse',
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+    ...(options.schema ? { options: `-c search_path=${quoteIdentifier(options.schema)},public` } : {}),
+  });
+  // An idle client's error (server restart, network drop) would otherwise crash the process.
+  pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle postgres connection failed'));
+  return pool;
+}
+
+/** host:port/database of a URL, for messages (never the password). */
+export function describeDatabase(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    return `${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+export async function probePostgres(databaseUrl: string, timeoutMs = 3000): Promise<{ ok: true; version: string } | { ok: false; error: string }> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const result = await client.query<{ server_version: string }>('SHOW server_version');
+    return { ok: true, version: result.rows[0]?.server_version ?? 'unknown' };
+  } catch (error) {
+    return { ok: false, error: rootMessage(error) };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Throw a one-line POSTGRES_UNREACHABLE error naming the variable and address. */
+export async function requirePostgres(databaseUrl: string): Promise<void> {
+  const probe = await probePostgres(databaseUrl);
+  if (!probe.ok) {
+    throw new PulseError('POSTGRES_UNREACHABLE', `cannot reach PostgreSQL at ${describeDatabase(databaseUrl)} (DATABASE_URL): ${probe.error}`, {
+      retryable: true,
+    });
+  }
+}

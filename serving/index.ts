@@ -1,0 +1,2 @@
+// Public surface of serving/. Built by its own issue; empty until then.
+export {};

@@ -1,0 +1,2 @@
+// Public surface of speed/. Built by its own issue; empty until then.
+export {};

@@ -3,6 +3,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { isPulseError, loadConfig, rootMessage, silenceKnownWarnings, type Config } from '../infra/index.ts';
+import { registerGenerateCommands } from './commands/generate.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerStackCommands } from './commands/stack.ts';
 import { version } from './version.ts';
@@ -18,6 +19,7 @@ export function buildProgram(getConfig: ConfigSource): Command {
     .exitOverride();
   registerStackCommands(program, getConfig);
   registerMigrateCommand(program, getConfig);
+  registerGenerateCommands(program, getConfig);
   return program;
 }
 

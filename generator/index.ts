@@ -1,2 +1,5 @@
-// Public surface of generator/. Built by its own issue; empty until then.
-export {};
+// Public surface of generator/: the simulated fleet's history files and live stream.
+export { writeHistory, historyFileName, type HistorySummary } from './history/write.ts';
+export { planHistory, historyRows, versionAt, type HistoryOptions, type HistoryPlan, type HistoryRow } from './history/plan.ts';
+export { INCIDENT_KINDS, toLabel, type Incident, type IncidentKind, type IncidentLabel } from './signals/incidents.ts';
+export { schemaChangeTimes, SCHEMA_CHANGE_FRACTION } from './signals/native-records.ts';

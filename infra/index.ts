@@ -11,3 +11,4 @@ export { KAFKA_VERSION } from './kafka/jars.ts';
 export { createPool, probePostgres, requirePostgres, describeDatabase, quoteIdentifier, type Pool, type PoolClient } from './postgres/pool.ts';
 export { migrate, loadMigrations, type Migration } from './postgres/migrate.ts';
 export { freePort, isPortInUse, waitUntil, stopProcess, isAlive } from './processes.ts';
+export { ensurePulseTopics, LABELS_TOPIC, CONTROL_TOPIC, DLQ_TOPIC, DEFAULT_RAW_PARTITIONS } from './kafka/topics.ts';

@@ -10,6 +10,9 @@ import {
 } from './fields.ts';
 import { reject } from './rejection.ts';
 
+/** Kafka header that names a payload's schema, e.g. "usa/v2". */
+export const SCHEMA_HEADER = 'pulse-schema';
+
 export type NativeFormat = 'csv' | 'jsonl' | 'parquet' | 'socket' | 'json';
 
 /** What a schema extracts before ids, rounding and validation are applied. */

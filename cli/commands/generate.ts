@@ -3,10 +3,16 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { HISTORY_REGIONS, type HistoryRegion } from '../../telemetry/index.ts';
-import { writeHistory } from '../../generator/index.ts';
+import { startLiveGenerator, writeHistory } from '../../generator/index.ts';
+import { createKafka, createLogger, ensurePulseTopics, requireKafka } from '../../infra/index.ts';
+import { closeOnSignal, every } from '../lifecycle.ts';
 import type { ConfigSource } from '../main.ts';
 import { integer, nonNegativeNumber, positiveInt, regionList, todayUtc, utcDay } from '../options.ts';
 import { progressBar } from '../progress.ts';
+
+interface LiveFlags {
+  rate: number; serversPerRegion: number; seed: number; regions: HistoryRegion[]; incidentRate: number; count?: number; partitions: number;
+}
 
 interface HistoryFlags {
   out?: string; serversPerRegion: number; days: number; interval: number; seed: number;
@@ -36,5 +42,38 @@ export function registerGenerateCommands(program: Command, getConfig: ConfigSour
       bar.stop();
       const mb = (summary.bytes / 1_048_576).toFixed(1);
       console.log(`history: ${summary.rows} rows, ${summary.files} files, ${mb} MB, ${summary.incidents} incidents in ${summary.seconds.toFixed(1)} s (${Math.round(summary.rows / summary.seconds)} rows/s) → ${summary.outDir}`);
+    });
+
+  generate.command('live')
+    .description('produce the fleet\'s readings to PULSE_TOPIC in each region\'s newest native schema (JSON, schema tag in the pulse-schema header, keyed by host, with a unique event_id); the rate can be changed at run time through telemetry.control')
+    .option('--rate <events-per-s>', 'events per second across the fleet', nonNegativeNumber, 100)
+    .option('--servers-per-region <n>', 'hosts in each region', positiveInt, 50)
+    .option('--seed <s>', 'random seed of the fleet', integer, 42)
+    .option('--regions <list>', 'comma-separated regions', regionList, [...HISTORY_REGIONS])
+    .option('--incident-rate <r>', 'expected labeled incidents per host per day (labels go to telemetry.labels)', nonNegativeNumber, 0.25)
+    .option('--count <n>', 'stop after this many events (default: run until Ctrl-C)', positiveInt)
+    .option('--partitions <n>', 'partitions of PULSE_TOPIC when it has to be created', positiveInt, 6)
+    .action(async (flags: LiveFlags) => {
+      const config = getConfig();
+      const logger = createLogger('generator', config.logLevel);
+      await requireKafka(config.kafkaBrokers);
+      const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'pulse-generator', logger });
+      await ensurePulseTopics(kafka, config.topic, flags.partitions);
+      const generator = await startLiveGenerator({
+        kafka, topic: config.topic, rate: flags.rate, serversPerRegion: flags.serversPerRegion, seed: flags.seed,
+        regions: flags.regions, incidentRate: flags.incidentRate, logger, ...(flags.count ? { maxEvents: flags.count } : {}),
+      });
+      closeOnSignal(() => generator.close(), logger);
+      let last = 0;
+      const stopReporting = every(10_000, () => {
+        const { sent, rate, labels } = generator.stats();
+        logger.info({ sent, eventsPerSecond: Math.round((sent - last) / 10), targetRate: rate, labels }, 'live progress');
+        last = sent;
+      });
+      logger.info({ topic: config.topic, rate: flags.rate, hosts: flags.serversPerRegion * flags.regions.length }, 'live generator running');
+      await generator.done;
+      stopReporting();
+      await generator.close();
+      console.log(`live: ${generator.stats().sent} events sent to ${config.topic}`);
     });
 }

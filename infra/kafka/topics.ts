@@ -1,0 +1,24 @@
+// Pulse's Kafka topics besides the raw telemetry topic (PULSE_TOPIC), and their creation.
+
+import type { Kafka } from 'kafkajs';
+import { ensureTopics } from './client.ts';
+
+/** Ground truth of incidents the live generator injects. */
+export const LABELS_TOPIC = 'telemetry.labels';
+/** Commands to running producers, e.g. {"type":"set_rate","rate":500}. */
+export const CONTROL_TOPIC = 'telemetry.control';
+/** Raw messages the speed layer refused, with their reason. */
+export const DLQ_TOPIC = 'telemetry.dlq';
+
+/** Partitions of the raw topic: the most speed processes that can share the work. */
+export const DEFAULT_RAW_PARTITIONS = 6;
+
+/** Create the raw, labels, control and dead-letter topics where missing. */
+export async function ensurePulseTopics(kafka: Kafka, rawTopic: string, rawPartitions = DEFAULT_RAW_PARTITIONS): Promise<string[]> {
+  return ensureTopics(kafka, [
+    { topic: rawTopic, numPartitions: rawPartitions, replicationFactor: 1 },
+    { topic: LABELS_TOPIC, numPartitions: 1, replicationFactor: 1 },
+    { topic: CONTROL_TOPIC, numPartitions: 1, replicationFactor: 1 },
+    { topic: DLQ_TOPIC, numPartitions: 3, replicationFactor: 1 },
+  ]);
+}

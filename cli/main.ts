@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { isPulseError, loadConfig, rootMessage, silenceKnownWarnings, type Config } from '../infra/index.ts';
 import { registerGenerateCommands } from './commands/generate.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerSourceCommands } from './commands/sources.ts';
 import { registerStackCommands } from './commands/stack.ts';
 import { version } from './version.ts';
 
@@ -20,6 +21,7 @@ export function buildProgram(getConfig: ConfigSource): Command {
   registerStackCommands(program, getConfig);
   registerMigrateCommand(program, getConfig);
   registerGenerateCommands(program, getConfig);
+  registerSourceCommands(program, getConfig);
   return program;
 }
 

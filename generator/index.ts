@@ -5,3 +5,5 @@ export { INCIDENT_KINDS, toLabel, type Incident, type IncidentKind, type Inciden
 export { schemaChangeTimes, SCHEMA_CHANGE_FRACTION } from './signals/native-records.ts';
 export { startLiveGenerator, type LiveGenerator, type LiveGeneratorOptions } from './live/live-generator.ts';
 export { parseControlCommand, setRateCommand, type ControlCommand } from './live/control.ts';
+export { startAgent, agentHostId, type Agent, type AgentOptions } from './agent/agent.ts';
+export { startBridge, type Bridge, type BridgeOptions, type BridgeStats } from './bridge/bridge.ts';

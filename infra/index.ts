@@ -12,3 +12,4 @@ export { createPool, probePostgres, requirePostgres, describeDatabase, quoteIden
 export { migrate, loadMigrations, type Migration } from './postgres/migrate.ts';
 export { freePort, isPortInUse, waitUntil, stopProcess, isAlive } from './processes.ts';
 export { ensurePulseTopics, LABELS_TOPIC, CONTROL_TOPIC, DLQ_TOPIC, DEFAULT_RAW_PARTITIONS } from './kafka/topics.ts';
+export { startEphemeralStack, servicesFromEnvOrEphemeral, type Services } from './ephemeral.ts';

@@ -17,6 +17,9 @@ export interface KafkaClientOptions {
   overrides?: Partial<KafkaConfig>;
 }
 
+// Pulse only ever used KafkaJS 2's default partitioner, so its v1-migration notice is noise.
+process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
+
 export function createKafka(options: KafkaClientOptions): Kafka {
   const log = options.logger;
   return new Kafka({

@@ -6,6 +6,7 @@ import { isPulseError, loadConfig, rootMessage, silenceKnownWarnings, type Confi
 import { registerGenerateCommands } from './commands/generate.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerSourceCommands } from './commands/sources.ts';
+import { registerSpeedCommand } from './commands/speed.ts';
 import { registerStackCommands } from './commands/stack.ts';
 import { version } from './version.ts';
 
@@ -22,6 +23,7 @@ export function buildProgram(getConfig: ConfigSource): Command {
   registerMigrateCommand(program, getConfig);
   registerGenerateCommands(program, getConfig);
   registerSourceCommands(program, getConfig);
+  registerSpeedCommand(program, getConfig);
   return program;
 }
 

@@ -11,6 +11,12 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('parses durations and sizes of the speed layer', () => {
+    expect(loadConfig({ PULSE_EXPIRY_OVERLAP: '90s', PULSE_ARCHIVE_ROLL_MB: '2' }).speed).toMatchObject({
+      expiryOverlapMs: 90_000, archiveRollBytes: 2_097_152, archiveRollMs: 300_000, alertForReadings: 3, group: 'pulse-speed',
+    });
+  });
+
   it('splits a broker list and treats empty variables as unset', () => {
     expect(loadConfig({ KAFKA_BROKERS: 'a:1, b:2', PORT: '' }).kafkaBrokers).toEqual(['a:1', 'b:2']);
     expect(loadConfig({ PORT: '' }).port).toBe(8080);
@@ -25,6 +31,8 @@ describe('loadConfig', () => {
     ['PULSE_TOPIC', 'bad topic'],
     ['PULSE_DB_SCHEMA', 'public; drop'],
     ['LOG_LEVEL', 'loud'],
+    ['PULSE_EXPIRY_OVERLAP', 'an hour'],
+    ['PULSE_ALERT_FOR_READINGS', '0'],
   ])('rejects %s=%j with a message naming the variable', (name, value) => {
     try {
       loadConfig({ [name]: value });

@@ -34,6 +34,24 @@ function postgresUrl(text: string, ctx: z.RefinementCtx): string {
   return text;
 }
 
+const DURATION = /^(\d+)(ms|s|m|h)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** "90s", "15m", "1h" → milliseconds. */
+export function parseDuration(text: string): number | null {
+  const match = DURATION.exec(text.trim());
+  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : null;
+}
+
+const duration = (fallback: string) => z.string().default(fallback).transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 30s, 15m or 1h, got ${JSON.stringify(text)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 /** Every variable Pulse reads, with its default. README's config table mirrors this. */
 const ENV_SCHEMA = z.object({
   /** Kafka bootstrap brokers. */
@@ -52,6 +70,16 @@ const ENV_SCHEMA = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where downloaded tools (Kafka jars) are cached. */
   PULSE_CACHE_DIR: z.string().min(1).optional(),
+  /** Consumer group shared by every speed process. */
+  PULSE_SPEED_GROUP: z.string().regex(TOPIC, 'expected a group id ([A-Za-z0-9._-])').default('pulse-speed'),
+  /** Breaching readings in a row before an alert fires. */
+  PULSE_ALERT_FOR_READINGS: z.coerce.number().int().min(1).max(1000).default(3),
+  /** Hot data this much older than the batch watermark is expired. */
+  PULSE_EXPIRY_OVERLAP: duration('1h'),
+  /** A cold-archive file is closed once it reaches this size (MB)… */
+  PULSE_ARCHIVE_ROLL_MB: z.coerce.number().positive().max(4096).default(64),
+  /** …or this age. */
+  PULSE_ARCHIVE_ROLL_AGE: duration('5m'),
 });
 
 export interface Config {
@@ -63,6 +91,13 @@ export interface Config {
   readonly dbSchema: string;
   readonly logLevel: z.infer<typeof ENV_SCHEMA>['LOG_LEVEL'];
   readonly cacheDir: string;
+  readonly speed: {
+    readonly group: string;
+    readonly alertForReadings: number;
+    readonly expiryOverlapMs: number;
+    readonly archiveRollBytes: number;
+    readonly archiveRollMs: number;
+  };
 }
 
 function absolute(path: string, cwd: string): string {
@@ -89,6 +124,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dbSchema: e.PULSE_DB_SCHEMA,
     logLevel: e.LOG_LEVEL,
     cacheDir: e.PULSE_CACHE_DIR ? absolute(e.PULSE_CACHE_DIR, cwd) : resolve(packageRoot, '.cache'),
+    speed: Object.freeze({
+      group: e.PULSE_SPEED_GROUP,
+      alertForReadings: e.PULSE_ALERT_FOR_READINGS,
+      expiryOverlapMs: e.PULSE_EXPIRY_OVERLAP,
+      archiveRollBytes: Math.round(e.PULSE_ARCHIVE_ROLL_MB * 1_048_576),
+      archiveRollMs: e.PULSE_ARCHIVE_ROLL_AGE,
+    }),
   });
 }
 

@@ -1,6 +1,6 @@
 // Public surface of infra/: configuration, errors, logging, the local service stack,
 // and the Kafka and PostgreSQL edges every layer talks through.
-export { loadConfig, redactDatabaseUrl, type Config } from './config.ts';
+export { loadConfig, parseDuration, redactDatabaseUrl, type Config } from './config.ts';
 export { PulseError, isPulseError, rootMessage, ERROR_CODES, type ErrorCode } from './errors.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { packageRoot } from './paths.ts';

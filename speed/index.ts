@@ -1,2 +1,7 @@
-// Public surface of speed/. Built by its own issue; empty until then.
-export {};
+// Public surface of speed/: the Kafka → PostgreSQL + cold archive speed layer.
+export { startSpeedLayer, type SpeedLayer, type SpeedLayerOptions } from './speed-layer.ts';
+export { ALERTS_CHANNEL } from './alert-tracker.ts';
+export { WATERMARK_CHANNEL, expireBefore } from './expiry.ts';
+export { REJECT_HEADERS } from './dead-letters.ts';
+export { archiveLine, runDirectoryName, type ArchiveEntry } from './cold-archive.ts';
+export type { MetricsSnapshot } from './metrics.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuLevel, isCritical, THRESHOLD_RULES } from './index.ts';
+import { cpuLevel, INACTIVE, isCritical, stepAlert, THRESHOLD_RULES } from './index.ts';
 
 describe('CPU levels', () => {
   it.each([
@@ -23,5 +23,52 @@ describe('critical readings', () => {
 
   it('clear below a lower threshold than they fire at (hysteresis)', () => {
     for (const rule of THRESHOLD_RULES) expect(rule.clearBelow).toBeLessThan(rule.fireAbove);
+  });
+});
+
+describe('alert lifecycle (stepAlert)', () => {
+  const rule = THRESHOLD_RULES.find((r) => r.id === 'temp_critical')!;
+  function run(values: (number | null)[], forReadings = 3) {
+    let state = INACTIVE;
+    const changes: string[] = [];
+    values.forEach((value, i) => {
+      const step = stepAlert(state, rule, value, i * 1000, forReadings);
+      state = step.state;
+      if (step.change) changes.push(`${i}:${step.change.type}`);
+    });
+    return { state, changes };
+  }
+
+  it('fires only after the condition holds for the configured number of readings', () => {
+    expect(run([91, 92]).changes).toEqual([]);
+    expect(run([91, 92, 93]).changes).toEqual(['2:fired']);
+    expect(run([91, 92, 80, 91, 92]).changes).toEqual([]);
+  });
+
+  it('records when the breach began and its peak', () => {
+    let state = INACTIVE;
+    const changes = [91, 95, 92].map((v, i) => {
+      const step = stepAlert(state, rule, v, 1000 * i);
+      state = step.state;
+      return step.change;
+    });
+    expect(changes[2]).toEqual({ type: 'fired', at: 2000, since: 0, value: 92, peak: 95 });
+  });
+
+  it('does not flap around the limit: it resolves only below the clear threshold', () => {
+    expect(run([91, 92, 93, 89, 91, 88, 86, 91]).changes).toEqual(['2:fired']);
+    expect(run([91, 92, 93, 89, 84.9]).changes).toEqual(['2:fired', '4:resolved']);
+  });
+
+  it('reports a new peak while firing', () => {
+    expect(run([91, 92, 93, 97, 95]).changes).toEqual(['2:fired', '3:peaked']);
+  });
+
+  it('ignores readings where the metric is missing', () => {
+    expect(run([91, null, 92, null, 93]).changes).toEqual(['4:fired']);
+  });
+
+  it('can fire again after resolving', () => {
+    expect(run([91, 92, 93, 50, 91, 92, 93], 3).changes).toEqual(['2:fired', '3:resolved', '6:fired']);
   });
 });

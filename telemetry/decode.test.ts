@@ -101,6 +101,17 @@ describe('pulse/v1 canonical payloads', () => {
   });
 });
 
+describe('default source', () => {
+  it('is bridge for legacy lines, the named or agent source for pulse/v1, live for native records', () => {
+    const now = { now: NOW };
+    expect(accepted(decodeReading({ host_id: 'h', timestamp: 1_763_640_000 }, now)).source).toBe('bridge');
+    expect(accepted(decodeReading({ host_id: 'h', ts: 1_763_640_000_000, region: 'local' }, now)).source).toBe('agent');
+    expect(accepted(decodeReading({ host_id: 'h', ts: 1_763_640_000_000, region: 'local', source: 'live' }, now)).source).toBe('live');
+    expect(accepted(decodeReading({ host_id: 'h', ts: 1_763_640_000_000, region: 'local', source: 'bogus' }, now)).source).toBe('agent');
+    expect(accepted(decodeReading({ node_name: 'de-1', epoch_time: 1_763_640_000 }, now)).source).toBe('live');
+  });
+});
+
 describe('schema tags', () => {
   it('use the named schema rather than detection', () => {
     const result = decodeReading({ instance_id: 'i-1', time_utc: '2026-11-20T12:00:00Z', power_watts: 5 }, { ...live, schemaTag: 'usa/v1' });

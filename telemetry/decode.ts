@@ -1,14 +1,15 @@
 // From a raw payload or a row of native fields to a validated canonical record, or a
 // rejection with its reason. Never throws: any input yields one or the other.
 
-import { deriveEventId, METRICS, type Source, type TelemetryRecord } from './record.ts';
+import { deriveEventId, METRICS, SOURCES, type Source, type TelemetryRecord } from './record.ts';
 import { FieldRejection, preview, type NativeFields } from './fields.ts';
 import { reject, type Rejection } from './rejection.ts';
 import { detectSchema, schemaByTag, type NativeSchema } from './schemas.ts';
 import { DEFAULT_TIME_LIMITS, roundMetric, validateRecord, type TimeLimits } from './validate.ts';
 
 export interface DecodeOptions {
-  source: Source;
+  /** Where the reading entered; by default taken from its schema (see defaultSource). */
+  source?: Source;
   /** The clock, epoch ms, for the future-time rule (passed in to keep decoding pure). */
   now: number;
   /** An explicit schema tag such as "usa/v2"; detection by shape when absent. */
@@ -43,6 +44,20 @@ function eventIdOf(fields: NativeFields, region: string, hostId: string, ts: num
   return given;
 }
 
+/**
+ * Where a streamed reading came from when the caller does not say: legacy socket lines
+ * arrive through the bridge, pulse/v1 records name their source (the agent's by default),
+ * and native region records come from the live generator or a data center's producer.
+ */
+export function defaultSource(schema: NativeSchema, fields: NativeFields): Source {
+  if (schema.tag === 'legacy/v1') return 'bridge';
+  if (schema.tag === 'pulse/v1') {
+    const named = fields['source'];
+    return typeof named === 'string' && (SOURCES as readonly string[]).includes(named) ? (named as Source) : 'agent';
+  }
+  return 'live';
+}
+
 /** Decode one reading given as native fields (a CSV row, a JSON object, a Parquet row). */
 export function decodeReading(fields: NativeFields, options: DecodeOptions): DecodeResult {
   const schema = pickSchema(fields, options.schemaTag);
@@ -55,7 +70,7 @@ export function decodeReading(fields: NativeFields, options: DecodeOptions): Dec
       ts: draft.ts,
       region,
       host_id: draft.host_id,
-      source: options.source,
+      source: options.source ?? defaultSource(schema, fields),
       ...draft.metrics,
     };
     for (const metric of METRICS) {

@@ -1,0 +1,34 @@
+// `pulse speed`: one member of the speed layer's consumer group.
+
+import type { Command } from 'commander';
+import { createKafka, createLogger, createPool, ensurePulseTopics, migrate, requireKafka, requirePostgres } from '../../infra/index.ts';
+import { startSpeedLayer } from '../../speed/index.ts';
+import { closeOnSignal } from '../lifecycle.ts';
+import type { ConfigSource } from '../main.ts';
+import { positiveInt } from '../options.ts';
+
+export function registerSpeedCommand(program: Command, getConfig: ConfigSource): void {
+  program.command('speed')
+    .description('consume PULSE_TOPIC in consumer group PULSE_SPEED_GROUP: hot rows and realtime views in PostgreSQL, raw cold archive under $PULSE_DATA_DIR/live_data, alerts, dead letters; offsets are committed only once both sinks are durable. Run several to share the partitions.')
+    .option('--concurrency <n>', 'partitions processed at once by this process', positiveInt, 3)
+    .action(async (flags: { concurrency: number }) => {
+      const config = getConfig();
+      const logger = createLogger('speed', config.logLevel);
+      await requireKafka(config.kafkaBrokers);
+      await requirePostgres(config.databaseUrl);
+      const admin = createPool({ databaseUrl: config.databaseUrl, max: 1 });
+      await migrate(admin, config.dbSchema).finally(() => admin.end());
+      const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'pulse-speed', logger });
+      await ensurePulseTopics(kafka, config.topic);
+      const starting = startSpeedLayer({
+        kafka, topic: config.topic, group: config.speed.group, databaseUrl: config.databaseUrl, schema: config.dbSchema,
+        dataDir: config.dataDir, alertForReadings: config.speed.alertForReadings, expiryOverlapMs: config.speed.expiryOverlapMs,
+        archiveRollBytes: config.speed.archiveRollBytes, archiveRollMs: config.speed.archiveRollMs, concurrency: flags.concurrency, logger,
+      });
+      // A signal during start-up waits for the start to finish, then drains as usual.
+      closeOnSignal(async () => (await starting).close(), logger);
+      const speed = await starting;
+      logger.info({ instanceId: speed.instanceId, topic: config.topic, group: config.speed.group }, 'speed layer running');
+      await new Promise(() => undefined); // runs until a signal closes it
+    });
+}

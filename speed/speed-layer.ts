@@ -1,0 +1,149 @@
+// The speed layer: a KafkaJS consumer group on PULSE_TOPIC. For each batch: decode and
+// validate with telemetry/, append the raw messages to the cold archive and fsync it,
+// dead-letter what was refused, store the new valid rows, realtime views, reject counts
+// and alert changes in one PostgreSQL transaction — and only then commit the offsets.
+// A crash at any point re-delivers the batch; every step is safe to repeat.
+
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { createPool, DLQ_TOPIC, type Logger, type Pool } from '../infra/index.ts';
+import { AlertTracker, applyAlertOps } from './alert-tracker.ts';
+import { ColdArchive } from './cold-archive.ts';
+import { sendDeadLetters } from './dead-letters.ts';
+import { countByReason, decodeBatch } from './decode-batch.ts';
+import { followWatermark, type WatermarkFollower } from './expiry.ts';
+import { countRejects, storeHotRecords } from './hot-sink.ts';
+import { SpeedMetrics, writeStatus, type MetricsSnapshot } from './metrics.ts';
+import { BatchAbandoned, retryUntilStored, type RetryContext } from './retry.ts';
+
+export interface SpeedLayerOptions {
+  kafka: Kafka;
+  topic: string;
+  group: string;
+  databaseUrl: string;
+  schema: string;
+  /** `$PULSE_DATA_DIR`; the archive goes to its live_data/. */
+  dataDir: string;
+  alertForReadings: number;
+  expiryOverlapMs: number;
+  archiveRollBytes: number;
+  archiveRollMs: number;
+  dlqTopic?: string;
+  /** Partitions processed at once by this process (default 3). */
+  concurrency?: number;
+  statusIntervalMs?: number;
+  logger?: Logger;
+}
+
+export interface SpeedLayer {
+  readonly instanceId: string;
+  metrics(): MetricsSnapshot;
+  /** Stop fetching, finish the batch in hand, commit, close the archive and connections. */
+  close(): Promise<void>;
+}
+
+export async function startSpeedLayer(options: SpeedLayerOptions): Promise<SpeedLayer> {
+  const { logger } = options;
+  const instanceId = `${hostname()}-${process.pid}-${Date.now().toString(36)}`;
+  const pool: Pool = createPool({ databaseUrl: options.databaseUrl, schema: options.schema, applicationName: 'pulse-speed', max: (options.concurrency ?? 3) + 2, ...(logger ? { logger } : {}) });
+  const metrics = new SpeedMetrics();
+  const alerts = new AlertTracker(options.alertForReadings);
+  await alerts.load(pool);
+  const archive = await ColdArchive.open({ root: join(options.dataDir, 'live_data'), rollBytes: options.archiveRollBytes, rollMs: options.archiveRollMs, ...(logger ? { logger } : {}) });
+  const producer: Producer = options.kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const consumer: Consumer = options.kafka.consumer({ groupId: options.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxBytesPerPartition: 4_194_304, maxBytes: 16_777_216 });
+  await consumer.connect();
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    logger?.info({ memberId: event.payload.memberId, assignment: event.payload.memberAssignment }, 'joined consumer group');
+    void alerts.load(pool).catch((error: unknown) => logger?.warn({ err: error }, 'could not reload firing alerts'));
+  });
+
+  const store = async (decoded: ReturnType<typeof decodeBatch>, at: number) => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const inserted = await storeHotRecords(client, decoded.valid);
+      const plan = alerts.plan(decoded.valid.filter((r) => inserted.has(r.event_id)));
+      await applyAlertOps(client, plan.ops);
+      await countRejects(client, at, countByReason(decoded.rejected));
+      await client.query('COMMIT');
+      alerts.commit(plan);
+      return inserted.size;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+
+  const handleBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+    if (batch.isEmpty()) return;
+    const at = Date.now();
+    const decoded = decodeBatch(batch.topic, batch.partition, batch.messages, at);
+    const context: RetryContext = {
+      isRunning, isStale, heartbeat, onFailure: (sink, error) => metrics.sinkFailed(sink, error), ...(logger ? { logger } : {}),
+    };
+    await retryUntilStored('cold archive', async () => {
+      await archive.append(decoded.entries);
+      await archive.sync();
+    }, context);
+    await heartbeat();
+    await retryUntilStored('dead letters', () => sendDeadLetters(producer, options.dlqTopic ?? DLQ_TOPIC, decoded.rejected), context);
+    const stored = await retryUntilStored('hot rows', () => store(decoded, at), context);
+
+    const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    resolveOffset(batch.lastOffset());
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    metrics.committed.set(batch.partition, next);
+    metrics.lag.set(batch.partition, Number(batch.offsetLag()));
+    metrics.eventsIn += batch.messages.length;
+    metrics.eventsStored += stored;
+    metrics.duplicates += decoded.valid.length - stored + decoded.duplicatesInBatch;
+    metrics.batches += 1;
+    metrics.countRejects(countByReason(decoded.rejected));
+  };
+
+  await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.concurrency ?? 3,
+    eachBatch: async (payload) => {
+      try {
+        await handleBatch(payload);
+      } catch (error) {
+        if (error instanceof BatchAbandoned) return logger?.info({ partition: payload.batch.partition, reason: error.message }, 'batch left for redelivery');
+        throw error;
+      }
+    },
+  });
+
+  const identity = { instanceId, group: options.group, topic: options.topic, startedAt: metrics.startedAt };
+  const report = async () => {
+    const snap = metrics.snapshot();
+    logger?.info({ eventsIn: snap.eventsIn, stored: snap.eventsStored, rateIn: Math.round(snap.rateIn), lag: snap.lag, rejects: snap.rejects }, 'speed progress');
+    await writeStatus(pool, identity, snap).catch((error: unknown) => logger?.warn({ err: error }, 'could not write speed_status'));
+  };
+  const statusTimer = setInterval(() => void report(), options.statusIntervalMs ?? 5_000);
+  const rollTimer = setInterval(() => void archive.rollIdle().catch((error: unknown) => logger?.warn({ err: error }, 'archive roll failed')), 1_000);
+  const watermark: WatermarkFollower = followWatermark({ pool, databaseUrl: options.databaseUrl, schema: options.schema, overlapMs: options.expiryOverlapMs, ...(logger ? { logger } : {}) });
+
+  let closing: Promise<void> | undefined;
+  return {
+    instanceId,
+    metrics: () => metrics.snapshot(),
+    close: () => (closing ??= (async () => {
+      clearInterval(statusTimer);
+      clearInterval(rollTimer);
+      await consumer.disconnect();
+      await archive.close();
+      await producer.disconnect();
+      await watermark.close();
+      await report();
+      await pool.end();
+    })()),
+  };
+}

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTopics } from '../infra/index.ts';
-import { REJECT_HEADERS, startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
+import { REJECT_HEADERS, WATERMARK_CHANNEL, startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
 import { METRICS, SCHEMA_HEADER } from '../telemetry/index.ts';
 import { isolatedSchema, testDatabaseUrl, testKafka, uniqueName, type IsolatedSchema } from './support/isolation.ts';
 import { interleave, malformedMessages, nativeReadings, produce, waitFor } from './support/telemetry-fixtures.ts';
@@ -125,5 +125,21 @@ describe('speed layer: 50,000 events with 1 % malformed', () => {
   it('reports its progress in speed_status', async () => {
     const { rows } = await waitFor(() => db.pool.query('SELECT * FROM speed_status'), (r) => (r.rows[0]?.events_in ?? 0) >= VALID + MALFORMED, 5_000);
     expect(rows[0]).toMatchObject({ events_in: String(VALID + MALFORMED), events_stored: String(VALID), events_rejected: String(MALFORMED), lag: '0' });
+  });
+
+  it('expires hot rows and realtime minutes older than a new batch watermark minus the overlap', async () => {
+    const times = fixtures.map((f) => f.expected.ts).sort((a, b) => a - b);
+    const watermark = new Date(times[Math.floor(times.length / 2)] as number);
+    const cutoff = watermark.getTime() - 3_600_000;
+    const keep = fixtures.filter((f) => f.expected.ts >= cutoff).length;
+    await db.pool.query(`INSERT INTO batch_watermark (watermark, run_id, published_at) VALUES ($1, 'test-run', now())
+      ON CONFLICT (singleton) DO UPDATE SET watermark = excluded.watermark`, [watermark]);
+    await db.pool.query('SELECT pg_notify($1, $2)', [WATERMARK_CHANNEL, JSON.stringify({ schema: db.schema, watermark })]);
+    await waitFor(() => db.pool.query('SELECT count(*)::int AS n FROM readings_hot').then((r) => r.rows[0].n as number), (n) => n === keep, 15_000);
+    const left = await db.pool.query(`SELECT (SELECT min(ts) FROM readings_hot) AS oldest_row,
+      (SELECT min(minute) FROM rt_host_minute) AS oldest_minute, (SELECT sum(n)::int FROM rt_region_minute) AS counted`);
+    expect(left.rows[0].oldest_row.getTime()).toBeGreaterThanOrEqual(cutoff);
+    expect(left.rows[0].oldest_minute.getTime()).toBeGreaterThanOrEqual(cutoff - 60_000);
+    expect(left.rows[0].counted).toBeGreaterThanOrEqual(keep);
   });
 });

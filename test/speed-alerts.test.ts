@@ -1,0 +1,93 @@
+// Alerts raised by the speed layer: Prometheus-style pending → firing → resolved with
+// hysteresis, one per host and rule, stored with times and peak, announced with NOTIFY.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTopics } from '../infra/index.ts';
+import { incidentReadings } from './support/incident-readings.ts';
+import { ALERTS_CHANNEL, startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
+import { SCHEMA_HEADER } from '../telemetry/index.ts';
+import { isolatedSchema, testDatabaseUrl, testKafka, uniqueName, type IsolatedSchema } from './support/isolation.ts';
+import { produce, waitFor } from './support/telemetry-fixtures.ts';
+
+const MINUTE = 60_000;
+
+describe('speed layer alerts', () => {
+  const kafka = testKafka();
+  const topic = uniqueName('alerts');
+  let db: IsolatedSchema;
+  let dataDir: string;
+  let speed: SpeedLayer;
+  const notifications: Record<string, unknown>[] = [];
+  let listener: pg.Client;
+
+  beforeAll(async () => {
+    db = await isolatedSchema('alerts');
+    dataDir = await mkdtemp(join(tmpdir(), 'pulse-alerts-'));
+    await ensureTopics(kafka, [{ topic, numPartitions: 2 }]);
+    listener = new pg.Client({ connectionString: testDatabaseUrl() });
+    await listener.connect();
+    listener.on('notification', (n) => {
+      const payload = JSON.parse(n.payload ?? '{}') as Record<string, unknown>;
+      if (payload['schema'] === db.schema) notifications.push(payload);
+    });
+    await listener.query(`LISTEN ${ALERTS_CHANNEL}`);
+    speed = await startSpeedLayer({
+      kafka, topic, group: uniqueName('alerts-group'), databaseUrl: testDatabaseUrl(), schema: db.schema, dataDir,
+      dlqTopic: uniqueName('dlq'), alertForReadings: 3, expiryOverlapMs: 3_600_000, archiveRollBytes: 1_048_576, archiveRollMs: 60_000,
+    });
+  });
+
+  afterAll(async () => {
+    await speed.close();
+    await listener.end();
+    await db.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const alertsOf = (host: string) => db.pool.query('SELECT * FROM alerts WHERE host_id = $1 ORDER BY alert_id', [host]).then((r) => r.rows);
+
+  it('fires once after three hot readings, holds while the value hovers, resolves below 85 °C', async () => {
+    const start = Date.now() - 60 * MINUTE;
+    const temps = [70, 80, 91, 92, 96, 89, 91, 86, 88, 84.5, 70];
+    await produce(kafka, topic, temps.map((temp_c, i) => ({
+      key: 'hot-1', headers: { [SCHEMA_HEADER]: 'pulse/v1' },
+      value: JSON.stringify({ event_id: `hot-1-${i}`, ts: start + i * MINUTE, region: 'lab', host_id: 'hot-1', temp_c, cpu_pct: 20 }),
+    })));
+    const rows = await waitFor(() => alertsOf('hot-1'), (r) => r[0]?.status === 'resolved', 30_000);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      region: 'lab', rule: 'temp_critical', metric: 'temp_c', severity: 'critical', status: 'resolved',
+      opened_at: new Date(start + 4 * MINUTE), resolved_at: new Date(start + 9 * MINUTE), peak_value: 96, last_value: 84.5,
+    });
+    expect(notifications.filter((n) => n['host_id'] === 'hot-1').map((n) => n['event'])).toEqual(['opened', 'resolved']);
+  });
+
+  it('changes nothing when the same readings are delivered again', async () => {
+    const start = Date.now() - 30 * MINUTE;
+    const messages = [91, 92, 93].map((temp_c, i) => ({
+      key: 'hot-2', value: JSON.stringify({ event_id: `hot-2-${i}`, ts: start + i * MINUTE, region: 'lab', host_id: 'hot-2', temp_c }),
+    }));
+    await produce(kafka, topic, messages);
+    await waitFor(() => alertsOf('hot-2'), (r) => r.length === 1, 30_000);
+    await produce(kafka, topic, messages);
+    await produce(kafka, topic, [{ key: 'hot-2', value: JSON.stringify({ event_id: 'hot-2-marker', ts: start + 5 * MINUTE, region: 'lab', host_id: 'hot-2', temp_c: 94 }) }]);
+    const rows = await waitFor(() => alertsOf('hot-2'), (r) => r[0]?.peak_value === 94, 30_000);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'firing', last_value: 94 });
+  });
+
+  it('opens exactly one alert for a generated overheating incident, resolved once it cools', async () => {
+    const { messages, host, label } = incidentReadings('overheat', Date.now() - 4 * 60 * MINUTE);
+    await produce(kafka, topic, messages);
+    const rows = await waitFor(() => alertsOf(host), (r) => r.some((a) => a.rule === 'temp_critical' && a.status === 'resolved'), 30_000);
+    const temperature = rows.filter((a) => a.rule === 'temp_critical');
+    expect(temperature).toHaveLength(1);
+    expect(temperature[0].opened_at.getTime()).toBeGreaterThanOrEqual(Date.parse(label.start));
+    expect(temperature[0].resolved_at.getTime()).toBeLessThanOrEqual(Date.parse(label.end) + MINUTE);
+    expect(temperature[0].peak_value).toBeGreaterThan(90);
+  });
+});

@@ -1,0 +1,22 @@
+// One host's readings every minute over four hours with a single incident of the given
+// kind in the middle, encoded as the live generator encodes them, with its label.
+
+import type { Message } from 'kafkajs';
+import { hostProfile } from '../../generator/signals/fleet.ts';
+import { HostModel } from '../../generator/signals/host-model.ts';
+import { drawIncident, toLabel, type IncidentKind, type IncidentLabel } from '../../generator/signals/incidents.ts';
+import { schemaFor, toNativeRecord } from '../../generator/signals/native-records.ts';
+import { createRandom } from '../../generator/signals/random.ts';
+import { SCHEMA_HEADER } from '../../telemetry/index.ts';
+
+export function incidentReadings(kind: IncidentKind, from: number): { messages: Message[]; host: string; label: IncidentLabel } {
+  const profile = { ...hostProfile('germany', 7, 99, 60), nightlyBackup: false };
+  const incident = drawIncident(kind, profile.region, profile.hostId, from + 90 * 60_000, createRandom(5));
+  const model = new HostModel(profile, from, [incident]);
+  const schema = schemaFor('germany', 2);
+  const messages: Message[] = [];
+  for (let ts = from; ts < from + 4 * 3_600_000; ts += 60_000) {
+    messages.push({ key: profile.hostId, value: JSON.stringify(toNativeRecord(schema, profile.hostId, model.read(ts))), headers: { [SCHEMA_HEADER]: schema.tag } });
+  }
+  return { messages, host: profile.hostId, label: toLabel(incident) };
+}

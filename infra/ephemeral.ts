@@ -23,7 +23,8 @@ async function freePortPair(): Promise<number> {
   }
 }
 
-export async function startEphemeralStack(options: { kafkaHeapMb?: number } = {}): Promise<Services> {
+/** `durable: true` keeps PostgreSQL's fsync on, as benchmarks of durable writes need. */
+export async function startEphemeralStack(options: { kafkaHeapMb?: number; durable?: boolean } = {}): Promise<Services> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pulse-stack-'));
   // mkdtemp makes the directory private; PostgreSQL runs as its own user and must reach it.
   await chmod(dataDir, 0o755);
@@ -35,7 +36,7 @@ export async function startEphemeralStack(options: { kafkaHeapMb?: number } = {}
   });
   const plan = planStack(config);
   try {
-    await stackUp(plan, { durable: false, ...(options.kafkaHeapMb ? { kafkaHeapMb: options.kafkaHeapMb } : {}) });
+    await stackUp(plan, { durable: options.durable ?? false, ...(options.kafkaHeapMb ? { kafkaHeapMb: options.kafkaHeapMb } : {}) });
   } catch (error) {
     await stackDown(plan).catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
@@ -53,9 +54,9 @@ export async function startEphemeralStack(options: { kafkaHeapMb?: number } = {}
 }
 
 /** Services named by KAFKA_BROKERS and DATABASE_URL, else an ephemeral local stack. */
-export async function servicesFromEnvOrEphemeral(): Promise<Services> {
+export async function servicesFromEnvOrEphemeral(options: { durable?: boolean } = {}): Promise<Services> {
   const kafka = process.env['KAFKA_BROKERS'];
   const database = process.env['DATABASE_URL'];
   if (kafka && database) return { kafkaBrokers: kafka, databaseUrl: database, origin: 'environment', stop: async () => undefined };
-  return startEphemeralStack();
+  return startEphemeralStack(options);
 }

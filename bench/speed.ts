@@ -2,7 +2,7 @@
 // freshness (produce → row visible: the consumer group's committed offset passes it) at
 // fixed rates, with the speed process's peak memory. Broker, database (fsync on), producer
 // and speed process share this machine.
-//   node bench/speed.ts [--quick]
+//   node bench/speed.ts [--quick] [--only=saturation|freshness]
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -120,16 +120,19 @@ async function freshness(rate: number, seconds: number) {
   return { rate, events: sent, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), peakRssMb: peak };
 }
 
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const results: Record<string, unknown> = { origin: services.origin };
 try {
   const runs = [];
-  for (let i = 0; i < 3; i += 1) runs.push(await saturation(quick ? 100_000 : 500_000));
-  const rate = summarize(runs.map((r) => r.eventsPerSecond));
-  const rss = summarize(runs.map((r) => r.peakRssMb));
-  Object.assign(results, { saturation_events_per_s: rate, saturation_peak_rss_mb: rss });
-  console.log(`saturation events/s (produce → committed hot row)  ${formatSummary(rate)}`);
-  console.log(`speed process peak RSS MB at saturation             ${formatSummary(rss)}`);
-  for (const rate of [1_000, 10_000]) {
+  for (let i = 0; i < (only === 'freshness' ? 0 : 3); i += 1) runs.push(await saturation(quick ? 100_000 : 500_000));
+  if (runs.length > 0) {
+    const rate = summarize(runs.map((r) => r.eventsPerSecond));
+    const rss = summarize(runs.map((r) => r.peakRssMb));
+    Object.assign(results, { saturation_events_per_s: rate, saturation_peak_rss_mb: rss });
+    console.log(`saturation events/s (produce → committed hot row)  ${formatSummary(rate)}`);
+    console.log(`speed process peak RSS MB at saturation             ${formatSummary(rss)}`);
+  }
+  for (const rate of only === 'saturation' ? [] : [1_000, 10_000]) {
     const fresh = [];
     for (let i = 0; i < 3; i += 1) fresh.push(await freshness(rate, quick ? 10 : 30));
     const key = `freshness_${rate}`;

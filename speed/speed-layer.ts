@@ -53,7 +53,7 @@ export async function startSpeedLayer(options: SpeedLayerOptions): Promise<Speed
   const archive = await ColdArchive.open({ root: join(options.dataDir, 'live_data'), rollBytes: options.archiveRollBytes, rollMs: options.archiveRollMs, ...(logger ? { logger } : {}) });
   const producer: Producer = options.kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxBytesPerPartition: 4_194_304, maxBytes: 16_777_216 });
+  const consumer: Consumer = options.kafka.consumer({ groupId: options.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxBytesPerPartition: 1_048_576, maxBytes: 6_291_456 });
   await consumer.connect();
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     logger?.info({ memberId: event.payload.memberId, assignment: event.payload.memberAssignment }, 'joined consumer group');

@@ -3,7 +3,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { HISTORY_REGIONS, type HistoryRegion } from '../../telemetry/index.ts';
-import { startLiveGenerator, writeHistory } from '../../generator/index.ts';
 import { createKafka, createLogger, ensurePulseTopics, requireKafka } from '../../infra/index.ts';
 import { closeOnSignal, every } from '../lifecycle.ts';
 import type { ConfigSource } from '../main.ts';
@@ -34,6 +33,7 @@ export function registerGenerateCommands(program: Command, getConfig: ConfigSour
     .option('--incident-rate <r>', 'expected labeled incidents per host per day', nonNegativeNumber, 0.25)
     .action(async (flags: HistoryFlags) => {
       const outDir = flags.out ?? join(getConfig().dataDir, 'historical');
+      const { writeHistory } = await import('../../generator/index.ts');
       const bar = progressBar('history');
       const summary = await writeHistory(outDir, {
         serversPerRegion: flags.serversPerRegion, days: flags.days, intervalSeconds: flags.interval, seed: flags.seed,
@@ -59,6 +59,7 @@ export function registerGenerateCommands(program: Command, getConfig: ConfigSour
       await requireKafka(config.kafkaBrokers);
       const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'pulse-generator', logger });
       await ensurePulseTopics(kafka, config.topic, flags.partitions);
+      const { startLiveGenerator } = await import('../../generator/index.ts');
       const generator = await startLiveGenerator({
         kafka, topic: config.topic, rate: flags.rate, serversPerRegion: flags.serversPerRegion, seed: flags.seed,
         regions: flags.regions, incidentRate: flags.incidentRate, logger, ...(flags.count ? { maxEvents: flags.count } : {}),

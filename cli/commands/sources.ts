@@ -1,7 +1,6 @@
 // `pulse agent` and `pulse bridge`: real-machine metrics and the original system's socket feed.
 
 import { InvalidArgumentError, type Command } from 'commander';
-import { startAgent, startBridge } from '../../generator/index.ts';
 import { createKafka, createLogger, ensurePulseTopics, requireKafka, type Config } from '../../infra/index.ts';
 import { isValidRegion } from '../../telemetry/index.ts';
 import { closeOnSignal, every } from '../lifecycle.ts';
@@ -30,6 +29,7 @@ export function registerSourceCommands(program: Command, getConfig: ConfigSource
     .action(async (flags: { interval: number; region: string; hostId?: string }) => {
       const config = getConfig();
       const { kafka, logger } = await connectKafka(config, 'pulse-agent');
+      const { startAgent } = await import('../../generator/index.ts');
       const agent = await startAgent({
         kafka, topic: config.topic, region: flags.region, intervalMs: flags.interval * 1000, logger,
         ...(flags.hostId ? { hostId: flags.hostId } : {}),
@@ -47,6 +47,7 @@ export function registerSourceCommands(program: Command, getConfig: ConfigSource
     .action(async (flags: { host: string; port: number }) => {
       const config = getConfig();
       const { kafka, logger } = await connectKafka(config, 'pulse-bridge');
+      const { startBridge } = await import('../../generator/index.ts');
       const bridge = await startBridge({ kafka, topic: config.topic, host: flags.host, port: flags.port, logger });
       closeOnSignal(() => bridge.close(), logger);
       every(60_000, () => logger.info(bridge.stats(), 'bridge progress'));

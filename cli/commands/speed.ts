@@ -2,7 +2,6 @@
 
 import type { Command } from 'commander';
 import { createKafka, createLogger, createPool, ensurePulseTopics, migrate, requireKafka, requirePostgres } from '../../infra/index.ts';
-import { startSpeedLayer } from '../../speed/index.ts';
 import { closeOnSignal } from '../lifecycle.ts';
 import type { ConfigSource } from '../main.ts';
 import { positiveInt } from '../options.ts';
@@ -20,6 +19,8 @@ export function registerSpeedCommand(program: Command, getConfig: ConfigSource):
       await migrate(admin, config.dbSchema).finally(() => admin.end());
       const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'pulse-speed', logger });
       await ensurePulseTopics(kafka, config.topic);
+      // Loaded on demand so that each command pays only for the layers it runs.
+      const { startSpeedLayer } = await import('../../speed/index.ts');
       const starting = startSpeedLayer({
         kafka, topic: config.topic, group: config.speed.group, databaseUrl: config.databaseUrl, schema: config.dbSchema,
         dataDir: config.dataDir, alertForReadings: config.speed.alertForReadings, expiryOverlapMs: config.speed.expiryOverlapMs,

@@ -5,6 +5,10 @@ ALTER TABLE readings_hot
   ADD COLUMN kafka_partition integer,
   ADD COLUMN kafka_offset    bigint;
 
+-- Per-host questions are answered from rt_host_minute and rt_host_latest; this index
+-- would cost every insert more than it saves.
+DROP INDEX readings_hot_host_ts_idx;
+
 -- One row per host and minute. For each metric: how many readings reported it, their
 -- sum, min and max (so averages stay exact when rows from several batches are merged).
 CREATE TABLE rt_host_minute (
@@ -24,10 +28,32 @@ CREATE TABLE rt_host_minute (
 );
 CREATE INDEX rt_host_minute_minute_idx ON rt_host_minute (minute);
 
+-- Region minutes are kept per Kafka partition (shard) and summed by readers: batches of
+-- different partitions run concurrently, and one shared row per region and minute would
+-- serialize them all on its lock.
 CREATE TABLE rt_region_minute (LIKE rt_host_minute INCLUDING DEFAULTS);
 ALTER TABLE rt_region_minute DROP COLUMN host_id;
-ALTER TABLE rt_region_minute ADD PRIMARY KEY (region, minute);
+ALTER TABLE rt_region_minute ADD COLUMN shard integer NOT NULL;
+ALTER TABLE rt_region_minute ADD PRIMARY KEY (region, minute, shard);
 CREATE INDEX rt_region_minute_minute_idx ON rt_region_minute (minute);
+
+-- The latest reading of every host (the "last only" view), so that answering it needs
+-- no index on readings_hot beyond time.
+CREATE TABLE rt_host_latest (
+  region       text        NOT NULL,
+  host_id      text        NOT NULL,
+  ts           timestamptz NOT NULL,
+  event_id     text        NOT NULL,
+  temp_c       double precision,
+  cpu_pct      double precision,
+  mem_pct      double precision,
+  disk_pct     double precision,
+  net_in_kbps  double precision,
+  net_out_kbps double precision,
+  voltage_v    double precision,
+  power_w      double precision,
+  PRIMARY KEY (region, host_id)
+);
 
 -- Refused input, counted per minute of arrival and reason (the raw messages are in the DLQ topic).
 CREATE TABLE rt_rejects_minute (

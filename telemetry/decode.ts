@@ -5,6 +5,7 @@ import { deriveEventId, METRICS, SOURCES, type Source, type TelemetryRecord } fr
 import { FieldRejection, preview, type NativeFields } from './fields.ts';
 import { reject, type Rejection } from './rejection.ts';
 import { detectSchema, schemaByTag, type NativeSchema } from './schemas.ts';
+import { draftFromSpec } from './draft.ts';
 import { DEFAULT_TIME_LIMITS, roundMetric, validateRecord, type TimeLimits } from './validate.ts';
 
 export interface DecodeOptions {
@@ -63,8 +64,8 @@ export function decodeReading(fields: NativeFields, options: DecodeOptions): Dec
   const schema = pickSchema(fields, options.schemaTag);
   if (!('tag' in schema)) return failure(schema);
   try {
-    const draft = schema.toDraft(fields, { legacyOffsetMinutes: options.legacyOffsetMinutes ?? 0 });
-    const region = draft.region ?? schema.region ?? 'legacy';
+    const draft = draftFromSpec(schema, fields, { legacyOffsetMinutes: options.legacyOffsetMinutes ?? 0 });
+    const region = draft.region;
     const record: TelemetryRecord = {
       event_id: eventIdOf(fields, region, draft.host_id, draft.ts),
       ts: draft.ts,

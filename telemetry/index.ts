@@ -8,3 +8,4 @@ export * from './schemas.ts';
 export * from './decode.ts';
 export * from './alerts.ts';
 export { type NativeFields } from './fields.ts';
+export { CONVERSIONS, EPOCH_MILLIS_THRESHOLD, draftFromSpec, type Draft, type DraftContext } from './draft.ts';

@@ -1,36 +1,38 @@
-// The native shapes readings arrive in, one versioned schema per region and version.
-// A schema names its fields in native order (writers use that order) and the fields
-// whose presence identifies it, so a decoder can pick the version by shape when no
-// schema tag says which. Adding a version = adding an entry here; nothing else changes.
+// The native shapes readings arrive in, one versioned schema per region and version,
+// described as data: which field holds the host, the time (and in what form), the region,
+// and each metric with its unit conversion. The TypeScript decoder interprets these
+// specs, and the batch layer generates its DuckDB SQL from the very same specs, so the
+// two cannot drift apart. Adding a version means adding an entry here.
 
-import { emptyMetrics, type Metrics } from './record.ts';
-import { parseIsoInstant, parseIstTime, parseLocalTime } from './time.ts';
-import {
-  FieldRejection, readNumber, readText, requireNumber, requireText, type NativeFields,
-} from './fields.ts';
-import { reject } from './rejection.ts';
+import { METRICS, type Metric } from './record.ts';
 
 /** Kafka header that names a payload's schema, e.g. "usa/v2". */
 export const SCHEMA_HEADER = 'pulse-schema';
 
 export type NativeFormat = 'csv' | 'jsonl' | 'parquet' | 'socket' | 'json';
 
-/** What a schema extracts before ids, rounding and validation are applied. */
-export interface Draft {
-  host_id: string;
-  ts: number;
-  /** Null when the schema leaves the region to the payload or the caller. */
-  region: string | null;
-  metrics: Metrics;
-}
+/** How a native time field encodes the instant. */
+export type TimeEncoding =
+  | 'ist_text' // "YYYY-MM-DD HH:MM:SS" wall-clock time in Asia/Kolkata (+05:30)
+  | 'iso_zoned' // ISO-8601 text with a zone designator
+  | 'epoch_seconds'
+  | 'epoch_millis'
+  | 'flexible'; // epoch seconds or ms (a number), ISO with a zone, or zone-less text at the legacy offset
 
-export interface DraftContext {
-  /** Offset east of UTC used for zone-less legacy socket timestamps. */
-  legacyOffsetMinutes: number;
-}
+/** How a native metric value becomes the canonical unit. */
+export type Conversion = 'none' | 'fahrenheit_to_celsius' | 'kelvin_to_celsius' | 'fraction_to_percent';
+
+export interface MetricField { readonly field: string; readonly metric: Metric; readonly conversion: Conversion }
+
+/** Where the region comes from: fixed by the schema, a required field, or an optional one with a default. */
+export type RegionSource =
+  | { readonly kind: 'fixed'; readonly region: string }
+  | { readonly kind: 'required'; readonly field: string }
+  | { readonly kind: 'optional'; readonly field: string; readonly fallback: string };
 
 export interface NativeSchema {
   readonly tag: string;
+  /** The region every record of this schema belongs to, or null when records name it. */
   readonly region: string | null;
   readonly version: number;
   readonly format: NativeFormat;
@@ -38,42 +40,22 @@ export interface NativeSchema {
   readonly fields: readonly string[];
   /** Fields whose presence selects this schema when no tag is given. */
   readonly identity: readonly string[];
-  readonly toDraft: (fields: NativeFields, ctx: DraftContext) => Draft;
+  readonly hostField: string;
+  readonly time: { readonly field: string; readonly encoding: TimeEncoding };
+  readonly regionSource: RegionSource;
+  /** Metrics in the order they are read (which decides the reason when several are bad). */
+  readonly metrics: readonly MetricField[];
 }
 
-function requireTime(value: number | null, field: string): number {
-  if (value === null) throw new FieldRejection(reject('bad_time', `${field} is not a valid time`, field));
-  return value;
-}
-
-function istTime(fields: NativeFields, field: string): number {
-  return requireTime(parseIstTime(requireText(fields, field)), field);
-}
-
-function epochTime(fields: NativeFields, field: string, unitMs: number): number {
-  return Math.round(requireNumber(fields, field) * unitMs);
-}
-
-/** ISO text with a zone, zone-less wall-clock text at the legacy offset, or epoch seconds/ms. */
-function flexibleTime(fields: NativeFields, field: string, offsetMinutes: number): number {
-  const raw = fields[field];
-  if (typeof raw === 'number') return Math.round(raw < 1e11 ? raw * 1000 : raw);
-  const text = requireText(fields, field);
-  return requireTime(parseIsoInstant(text) ?? parseLocalTime(text, offsetMinutes), field);
-}
-
-function metrics(values: Partial<Metrics>): Metrics {
-  return { ...emptyMetrics(), ...values };
-}
+const metric = (field: string, m: Metric, conversion: Conversion = 'none'): MetricField => ({ field, metric: m, conversion });
+const fixed = (region: string): RegionSource => ({ kind: 'fixed', region });
 
 const indiaV1: NativeSchema = {
   tag: 'india/v1', region: 'india', version: 1, format: 'csv',
   fields: ['server_code', 'timestamp_ist', 'temp_celsius', 'cpu_usage_percent'],
   identity: ['server_code', 'timestamp_ist'],
-  toDraft: (f) => ({
-    host_id: requireText(f, 'server_code'), ts: istTime(f, 'timestamp_ist'), region: 'india',
-    metrics: metrics({ temp_c: readNumber(f, 'temp_celsius'), cpu_pct: readNumber(f, 'cpu_usage_percent') }),
-  }),
+  hostField: 'server_code', time: { field: 'timestamp_ist', encoding: 'ist_text' }, regionSource: fixed('india'),
+  metrics: [metric('temp_celsius', 'temp_c'), metric('cpu_usage_percent', 'cpu_pct')],
 };
 
 /** India v2 reorders the columns and adds memory use. */
@@ -81,30 +63,15 @@ const indiaV2: NativeSchema = {
   ...indiaV1, tag: 'india/v2', version: 2,
   fields: ['timestamp_ist', 'server_code', 'cpu_usage_percent', 'temp_celsius', 'mem_usage_percent'],
   identity: ['server_code', 'timestamp_ist', 'mem_usage_percent'],
-  toDraft: (f, ctx) => {
-    const draft = indiaV1.toDraft(f, ctx);
-    return { ...draft, metrics: { ...draft.metrics, mem_pct: readNumber(f, 'mem_usage_percent') } };
-  },
+  metrics: [...indiaV1.metrics, metric('mem_usage_percent', 'mem_pct')],
 };
 
 const usaV1: NativeSchema = {
   tag: 'usa/v1', region: 'usa', version: 1, format: 'jsonl',
   fields: ['instance_id', 'time_utc', 'temp_fahrenheit', 'load_fraction', 'voltage_v'],
   identity: ['instance_id', 'time_utc'],
-  toDraft: (f) => {
-    const tempF = readNumber(f, 'temp_fahrenheit');
-    const load = readNumber(f, 'load_fraction');
-    return {
-      host_id: requireText(f, 'instance_id'),
-      ts: requireTime(parseIsoInstant(requireText(f, 'time_utc')), 'time_utc'),
-      region: 'usa',
-      metrics: metrics({
-        temp_c: tempF === null ? null : ((tempF - 32) * 5) / 9,
-        cpu_pct: load === null ? null : load * 100,
-        voltage_v: readNumber(f, 'voltage_v'),
-      }),
-    };
-  },
+  hostField: 'instance_id', time: { field: 'time_utc', encoding: 'iso_zoned' }, regionSource: fixed('usa'),
+  metrics: [metric('temp_fahrenheit', 'temp_c', 'fahrenheit_to_celsius'), metric('load_fraction', 'cpu_pct', 'fraction_to_percent'), metric('voltage_v', 'voltage_v')],
 };
 
 /** USA v2 adds the power draw. */
@@ -112,25 +79,15 @@ const usaV2: NativeSchema = {
   ...usaV1, tag: 'usa/v2', version: 2,
   fields: [...usaV1.fields, 'power_watts'],
   identity: ['instance_id', 'time_utc', 'power_watts'],
-  toDraft: (f, ctx) => {
-    const draft = usaV1.toDraft(f, ctx);
-    return { ...draft, metrics: { ...draft.metrics, power_w: readNumber(f, 'power_watts') } };
-  },
+  metrics: [...usaV1.metrics, metric('power_watts', 'power_w')],
 };
-
-function kelvinMetrics(f: NativeFields): Partial<Metrics> {
-  const kelvin = readNumber(f, 'temp_kelvin');
-  return { temp_c: kelvin === null ? null : kelvin - 273.15, power_w: readNumber(f, 'power_watts') };
-}
 
 const germanyV1: NativeSchema = {
   tag: 'germany/v1', region: 'germany', version: 1, format: 'parquet',
   fields: ['node_name', 'epoch_time', 'temp_kelvin', 'power_watts'],
   identity: ['node_name', 'epoch_time'],
-  toDraft: (f) => ({
-    host_id: requireText(f, 'node_name'), ts: epochTime(f, 'epoch_time', 1000), region: 'germany',
-    metrics: metrics(kelvinMetrics(f)),
-  }),
+  hostField: 'node_name', time: { field: 'epoch_time', encoding: 'epoch_seconds' }, regionSource: fixed('germany'),
+  metrics: [metric('temp_kelvin', 'temp_c', 'kelvin_to_celsius'), metric('power_watts', 'power_w')],
 };
 
 /** Germany v2 switches to epoch milliseconds under a new name and adds CPU and disk use. */
@@ -138,12 +95,8 @@ const germanyV2: NativeSchema = {
   ...germanyV1, tag: 'germany/v2', version: 2,
   fields: ['node_name', 'epoch_ms', 'temp_kelvin', 'power_watts', 'cpu_percent', 'disk_used_pct'],
   identity: ['node_name', 'epoch_ms'],
-  toDraft: (f) => ({
-    host_id: requireText(f, 'node_name'), ts: epochTime(f, 'epoch_ms', 1), region: 'germany',
-    metrics: metrics({
-      ...kelvinMetrics(f), cpu_pct: readNumber(f, 'cpu_percent'), disk_pct: readNumber(f, 'disk_used_pct'),
-    }),
-  }),
+  time: { field: 'epoch_ms', encoding: 'epoch_millis' },
+  metrics: [...germanyV1.metrics, metric('cpu_percent', 'cpu_pct'), metric('disk_used_pct', 'disk_pct')],
 };
 
 /** The original system's TCP socket line; it names no region unless it carries one. */
@@ -151,34 +104,17 @@ const legacyV1: NativeSchema = {
   tag: 'legacy/v1', region: null, version: 1, format: 'socket',
   fields: ['host_id', 'timestamp', 'temp_c', 'cpu_load', 'voltage', 'power_watts'],
   identity: ['host_id', 'timestamp'],
-  toDraft: (f, ctx) => ({
-    host_id: requireText(f, 'host_id'),
-    ts: flexibleTime(f, 'timestamp', ctx.legacyOffsetMinutes),
-    region: readText(f, 'region') ?? 'legacy',
-    metrics: metrics({
-      temp_c: readNumber(f, 'temp_c'), cpu_pct: readNumber(f, 'cpu_load'),
-      voltage_v: readNumber(f, 'voltage'), power_w: readNumber(f, 'power_watts'),
-    }),
-  }),
+  hostField: 'host_id', time: { field: 'timestamp', encoding: 'flexible' }, regionSource: { kind: 'optional', field: 'region', fallback: 'legacy' },
+  metrics: [metric('temp_c', 'temp_c'), metric('cpu_load', 'cpu_pct'), metric('voltage', 'voltage_v'), metric('power_watts', 'power_w')],
 };
-
-const CANONICAL_METRICS = Object.keys(emptyMetrics()) as (keyof Metrics)[];
 
 /** Pulse's own canonical JSON, produced by the host agent and any modern producer. */
 const pulseV1: NativeSchema = {
   tag: 'pulse/v1', region: null, version: 1, format: 'json',
-  fields: ['event_id', 'ts', 'region', 'host_id', ...CANONICAL_METRICS, 'source'],
+  fields: ['event_id', 'ts', 'region', 'host_id', ...METRICS, 'source'],
   identity: ['host_id', 'ts', 'region'],
-  toDraft: (f, ctx) => {
-    const values: Partial<Metrics> = {};
-    for (const metric of CANONICAL_METRICS) values[metric] = readNumber(f, metric);
-    return {
-      host_id: requireText(f, 'host_id'),
-      ts: flexibleTime(f, 'ts', ctx.legacyOffsetMinutes),
-      region: requireText(f, 'region'),
-      metrics: metrics(values),
-    };
-  },
+  hostField: 'host_id', time: { field: 'ts', encoding: 'flexible' }, regionSource: { kind: 'required', field: 'region' },
+  metrics: METRICS.map((m) => metric(m, m)),
 };
 
 /** Every known schema, newest version of each family first (detection order). */
@@ -194,8 +130,14 @@ export function schemaByTag(tag: string): NativeSchema | undefined {
 }
 
 /** The schema whose identifying fields are all present (present-but-null counts). */
-export function detectSchema(fields: NativeFields): NativeSchema | undefined {
+export function detectSchema(fields: Readonly<Record<string, unknown>>): NativeSchema | undefined {
   return SCHEMAS.find((s) => s.identity.every((name) => Object.hasOwn(fields, name)));
+}
+
+/** Detection from a list of column names (a CSV header, a Parquet schema). */
+export function detectSchemaByColumns(columns: readonly string[]): NativeSchema | undefined {
+  const present = new Set(columns);
+  return SCHEMAS.find((s) => s.identity.every((name) => present.has(name)));
 }
 
 /** The schemas of one region, oldest version first. */

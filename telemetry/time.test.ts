@@ -32,8 +32,11 @@ describe('ISO instants', () => {
     expect(parseIsoInstant('2026-01-15T10:00:00.250+01:00')).toBe(Date.UTC(2026, 0, 15, 9, 0, 0, 250));
   });
 
-  it('refuses zone-less or malformed text', () => {
+  it('refuses zone-less or malformed text, and days that do not exist', () => {
     expect(parseIsoInstant('2026-01-15T10:00:00')).toBeNull();
+    expect(parseIsoInstant('2026-01-15T10:00Z')).toBeNull();
+    expect(parseIsoInstant('2026-02-30T10:00:00Z')).toBeNull();
+    expect(parseIsoInstant('2026-01-15T10:00:00+0530')).toBeNull();
     expect(parseIsoInstant('2026-01-15')).toBeNull();
     expect(parseIsoInstant('not a time')).toBeNull();
   });

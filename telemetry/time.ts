@@ -4,7 +4,7 @@
 /** Offset of Asia/Kolkata from UTC, in minutes. */
 export const IST_OFFSET_MINUTES = 330;
 
-const LOCAL_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/;
+export const LOCAL_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/;
 
 /**
  * Parse a zone-less "YYYY-MM-DD HH:MM:SS" wall-clock time observed at `offsetMinutes`
@@ -39,12 +39,17 @@ export function formatIstTime(epochMs: number): string {
   return formatLocalTime(epochMs, IST_OFFSET_MINUTES);
 }
 
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+/** Seconds are required and the offset takes a colon, so every layer parses the same set of texts. */
+export const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** An ISO-8601 instant that names its zone ("…Z" or "…+05:30"); zone-less text is refused. */
 export function parseIsoInstant(text: string): number | null {
   const trimmed = text.trim();
-  if (!ISO_WITH_ZONE.test(trimmed)) return null;
+  const match = ISO_WITH_ZONE.exec(trimmed);
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  // Date.parse rolls 2026-02-30 over into March; a day that does not exist is refused.
+  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day || month < 1 || month > 12) return null;
   const ms = Date.parse(trimmed);
   return Number.isNaN(ms) ? null : ms;
 }

@@ -51,10 +51,10 @@ export function validateRecord(
   now: number,
   limits: TimeLimits = DEFAULT_TIME_LIMITS,
 ): Rejection | null {
+  if (!Number.isSafeInteger(record.ts)) return reject('bad_time', 'event time is not a whole millisecond', 'ts');
   if (!isValidIdentifier(record.host_id)) return reject('bad_id', `host id ${JSON.stringify(record.host_id.slice(0, 40))} is not an identifier`, 'host_id');
   if (!isValidRegion(record.region)) return reject('bad_id', `region ${JSON.stringify(record.region.slice(0, 40))} is not a region name`, 'region');
   if (!isValidIdentifier(record.event_id)) return reject('bad_id', 'event_id is not an identifier', 'event_id');
-  if (!Number.isSafeInteger(record.ts)) return reject('bad_time', 'event time is not a whole millisecond', 'ts');
   if (record.ts < limits.earliestMs) return reject('stale_time', `event time ${isoOrRaw(record.ts)} is before ${isoOrRaw(limits.earliestMs)}`, 'ts');
   if (record.ts > now + limits.maxFutureMs) return reject('future_time', `event time ${isoOrRaw(record.ts)} is in the future`, 'ts');
   for (const metric of METRICS) {

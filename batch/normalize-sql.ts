@@ -1,0 +1,203 @@
+// DuckDB SQL generated from telemetry's schema specs: the same decoding, conversions,
+// rounding and validation (with the same reason codes, checked in the same order) as
+// telemetry's decodeReading. A parity test runs both on the same inputs.
+
+import {
+  CONVERSIONS, DEFAULT_TIME_LIMITS, EPOCH_MILLIS_THRESHOLD, IST_OFFSET_MINUTES, MAX_PAYLOAD_BYTES, METRIC_RULES, METRICS,
+  SCHEMAS, SOURCES, type Conversion, type NativeSchema, type TimeEncoding,
+} from '../telemetry/index.ts';
+
+/** How the generated SQL reaches one native field of the rows it reads. */
+export interface FieldAccess {
+  /** 'text', 'number', 'other', or NULL when the field is absent or null. */
+  kind(field: string): string;
+  /** The field as text (NULL when absent). */
+  text(field: string): string;
+  /** The field as DOUBLE, for rows where kind is 'number'. */
+  number(field: string): string;
+}
+
+// Field names come from the SCHEMAS constant, never from input; quoting is belt and braces.
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/** Fields of a JSON text column, typed by json_type as telemetry types JSON values. */
+export function jsonAccess(column: string): FieldAccess {
+  const path = (field: string) => literal(`$.${JSON.stringify(field)}`);
+  return {
+    kind: (f) => `CASE json_type(${column}, ${path(f)}) WHEN 'VARCHAR' THEN 'text' WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' WHEN 'NULL' THEN NULL ELSE CASE WHEN json_type(${column}, ${path(f)}) IS NULL THEN NULL ELSE 'other' END END`,
+    text: (f) => `json_extract_string(${column}, ${path(f)})`,
+    number: (f) => `TRY_CAST(json_extract_string(${column}, ${path(f)}) AS DOUBLE)`,
+  };
+}
+
+/** Columns of a typed relation (CSV read as text, Parquet with its own types); missing columns are absent. */
+export function columnAccess(columns: ReadonlyMap<string, 'text' | 'number'>): FieldAccess {
+  return {
+    kind: (f) => {
+      const type = columns.get(f);
+      return type ? `CASE WHEN ${ident(f)} IS NULL THEN NULL ELSE '${type}' END` : 'NULL';
+    },
+    text: (f) => (columns.has(f) ? `CAST(${ident(f)} AS VARCHAR)` : 'NULL::VARCHAR'),
+    number: (f) => (columns.has(f) ? `CAST(${ident(f)} AS DOUBLE)` : 'NULL::DOUBLE'),
+  };
+}
+
+const NUMBER_TEXT = `'[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?'`;
+const LOCAL_TEXT = `'\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?'`;
+const ISO_TEXT = `'\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})'`;
+const IDENTIFIER = `'[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}'`;
+const REGION = `'[a-z][a-z0-9_-]{0,31}'`;
+
+/** The conversions of telemetry's CONVERSIONS table, in SQL (same operation order). */
+export const SQL_CONVERSIONS: Readonly<Record<Conversion, (x: string) => string>> = {
+  none: (x) => x,
+  fahrenheit_to_celsius: (x) => `(((${x} - 32) * 5) / 9)`,
+  kelvin_to_celsius: (x) => `(${x} - 273.15)`,
+  fraction_to_percent: (x) => `(${x} * 100)`,
+};
+void CONVERSIONS; // the TypeScript side of this table; parity is tested, see normalize-sql.test.ts
+
+interface FieldSql { absent: string; kind: string; text: string; num: string }
+
+function fieldSql(access: FieldAccess, field: string): FieldSql {
+  const kind = access.kind(field);
+  const text = access.text(field);
+  const value = `CASE WHEN (${kind}) = 'number' THEN ${access.number(field)} WHEN (${kind}) = 'text' AND regexp_full_match(trim(${text}), ${NUMBER_TEXT}) THEN TRY_CAST(trim(${text}) AS DOUBLE) END`;
+  return { absent: `((${kind}) IS NULL OR ((${kind}) = 'text' AND trim(${text}) = ''))`, kind, text, num: value };
+}
+
+/** [error reason or NULL, value] of a required text field (telemetry's requireText). */
+function requiredText(f: FieldSql): [string, string] {
+  return [`CASE WHEN ${f.absent} THEN 'missing_field' WHEN (${f.kind}) = 'other' THEN 'bad_id' END`, `CASE WHEN (${f.kind}) = 'text' THEN trim(${f.text}) ELSE ${f.text} END`];
+}
+
+function localTime(text: string, offsetMinutes: number): string {
+  const t = `trim(${text})`;
+  const fraction = `CASE WHEN length(${t}) > 20 THEN CAST(rpad(substr(${t}, 21), 3, '0') AS BIGINT) ELSE 0 END`;
+  return `CASE WHEN regexp_full_match(${t}, ${LOCAL_TEXT}) THEN epoch_ms(try_strptime(replace(substr(${t}, 1, 19), 'T', ' '), '%Y-%m-%d %H:%M:%S')) + ${fraction} - ${offsetMinutes * 60_000} END`;
+}
+
+function isoTime(text: string): string {
+  return `CASE WHEN regexp_full_match(trim(${text}), ${ISO_TEXT}) THEN epoch_ms(TRY_CAST(trim(${text}) AS TIMESTAMPTZ)) END`;
+}
+
+/** [error reason or NULL, epoch ms as DOUBLE] of the schema's time field. */
+function timeSql(f: FieldSql, encoding: TimeEncoding, legacyOffsetMinutes: number): [string, string] {
+  const [textError] = requiredText(f);
+  const numberError = `CASE WHEN ${f.absent} THEN 'missing_field' WHEN ${f.num} IS NULL OR NOT isfinite(${f.num}) THEN 'bad_number' END`;
+  const parsed = (ms: string) => `CASE WHEN ${textError} IS NULL AND (${ms}) IS NULL THEN 'bad_time' ELSE ${textError} END`;
+  switch (encoding) {
+    case 'ist_text':
+      return [parsed(localTime(f.text, IST_OFFSET_MINUTES)), `CAST(${localTime(f.text, IST_OFFSET_MINUTES)} AS DOUBLE)`];
+    case 'iso_zoned':
+      return [parsed(isoTime(f.text)), `CAST(${isoTime(f.text)} AS DOUBLE)`];
+    case 'epoch_seconds':
+      return [numberError, `floor(${f.num} * 1000 + 0.5)`];
+    case 'epoch_millis':
+      return [numberError, `floor(${f.num} + 0.5)`];
+    case 'flexible': {
+      const fromText = `coalesce(${isoTime(f.text)}, ${localTime(f.text, legacyOffsetMinutes)})`;
+      const fromNumber = `floor(CASE WHEN ${f.num} < ${EPOCH_MILLIS_THRESHOLD} THEN ${f.num} * 1000 ELSE ${f.num} END + 0.5)`;
+      return [
+        `CASE WHEN (${f.kind}) = 'number' THEN ${numberError} ELSE ${parsed(fromText)} END`,
+        `CASE WHEN (${f.kind}) = 'number' THEN ${fromNumber} ELSE CAST(${fromText} AS DOUBLE) END`,
+      ];
+    }
+  }
+}
+
+export interface NormalizeOptions {
+  /** The clock of the run, epoch ms (the future-time rule). */
+  now: number;
+  /** Literal source of every row ('history'), or null to derive it like the speed layer does. */
+  source: string | null;
+  legacyOffsetMinutes?: number;
+}
+
+/**
+ * SELECT over `input` (with the columns `passthrough`) producing canonical columns
+ * (event_id, ts_ms, region, host_id, source, metrics) plus `reason` and `reason_field`,
+ * NULL for a valid row.
+ */
+export function normalizeSql(schema: NativeSchema, input: string, access: FieldAccess, passthrough: readonly string[], options: NormalizeOptions): string {
+  const field = (name: string) => fieldSql(access, name);
+  const [hostError, hostValue] = requiredText(field(schema.hostField));
+  const [timeError, timeValue] = timeSql(field(schema.time.field), schema.time.encoding, options.legacyOffsetMinutes ?? 0);
+  const rs = schema.regionSource;
+  const [regionError, regionValue] = rs.kind === 'fixed' ? ['NULL', literal(rs.region)]
+    : rs.kind === 'required' ? requiredText(field(rs.field))
+      : [`CASE WHEN NOT ${field(rs.field).absent} AND (${field(rs.field).kind}) = 'other' THEN 'bad_id' END`,
+        `CASE WHEN ${field(rs.field).absent} THEN ${literal(rs.fallback)} ELSE trim(${field(rs.field).text}) END`];
+  const metricColumns = schema.metrics.map((m, i) => {
+    const f = field(m.field);
+    return `CASE WHEN ${f.absent} THEN false ELSE (${f.num}) IS NULL OR NOT isfinite(${f.num}) END AS bad_${i},
+      CASE WHEN ${f.absent} THEN NULL ELSE round(${SQL_CONVERSIONS[m.conversion](f.num)}, ${METRIC_RULES[m.metric].digits}) END AS m_${i}`;
+  });
+  const eid = field('event_id');
+  const eventError = `CASE WHEN NOT ((${eid.kind}) IS NULL OR ((${eid.kind}) = 'text' AND ${eid.text} = '')) AND (${eid.kind}) <> 'text' THEN 'bad_id' END`;
+  const eventGiven = `CASE WHEN (${eid.kind}) = 'text' AND ${eid.text} <> '' THEN ${eid.text} END`;
+  const source = options.source !== null ? literal(options.source)
+    : schema.tag === 'legacy/v1' ? `'bridge'`
+      : schema.tag === 'pulse/v1' ? `CASE WHEN (${field('source').kind}) = 'text' AND ${field('source').text} IN (${SOURCES.map(literal).join(', ')}) THEN ${field('source').text} ELSE 'agent' END`
+        : `'live'`;
+  const metricOf = (metric: string) => {
+    const index = schema.metrics.findIndex((m) => m.metric === metric);
+    return index >= 0 ? `m_${index}` : 'NULL::DOUBLE';
+  };
+  const limits = DEFAULT_TIME_LIMITS;
+  const reasons: [string, string, string][] = [
+    ['host_error IS NOT NULL', 'host_error', literal(schema.hostField)],
+    ['time_error IS NOT NULL', 'time_error', literal(schema.time.field)],
+    ['region_error IS NOT NULL', 'region_error', rs.kind === 'fixed' ? 'NULL' : literal(rs.field)],
+    ...schema.metrics.map((m, i): [string, string, string] => [`bad_${i}`, `'bad_number'`, literal(m.field)]),
+    ['event_error IS NOT NULL', 'event_error', `'event_id'`],
+    ['abs(ts_raw) > 9007199254740991', `'bad_time'`, `'ts'`],
+    [`NOT regexp_full_match(host_id, ${IDENTIFIER})`, `'bad_id'`, `'host_id'`],
+    [`NOT regexp_full_match(region, ${REGION})`, `'bad_id'`, `'region'`],
+    [`NOT regexp_full_match(event_id, ${IDENTIFIER})`, `'bad_id'`, `'event_id'`],
+    [`ts_raw < ${limits.earliestMs}`, `'stale_time'`, `'ts'`],
+    [`ts_raw > ${options.now + limits.maxFutureMs}`, `'future_time'`, `'ts'`],
+    ...METRICS.map((m): [string, string, string] => [`${m} < ${METRIC_RULES[m].min} OR ${m} > ${METRIC_RULES[m].max}`, `'out_of_range'`, literal(m)]),
+  ];
+  const pass = passthrough.map(ident).join(', ');
+  return `
+WITH drafted AS (
+  SELECT ${pass},
+    ${hostError} AS host_error, ${hostValue} AS host_id,
+    ${timeError} AS time_error, ${timeValue} AS ts_raw,
+    ${regionError} AS region_error, ${regionValue} AS region,
+    ${metricColumns.join(',\n    ')},
+    ${eventError} AS event_error, ${eventGiven} AS event_given,
+    ${source} AS source
+  FROM ${input}
+), shaped AS (
+  SELECT *, coalesce(event_given, region || ':' || host_id || ':' || CAST(TRY_CAST(ts_raw AS BIGINT) AS VARCHAR)) AS event_id,
+    ${METRICS.map((m) => `${metricOf(m)} AS ${m}`).join(', ')}
+  FROM drafted
+)
+SELECT ${pass}, event_id, CAST(CASE WHEN abs(ts_raw) <= 9007199254740991 THEN ts_raw END AS BIGINT) AS ts_ms, region, host_id, source,
+  ${METRICS.join(', ')},
+  CASE ${reasons.map(([when, reason]) => `WHEN ${when} THEN ${reason}`).join(' ')} END AS reason,
+  CASE ${reasons.map(([when, , f]) => `WHEN ${when} THEN ${f}`).join(' ')} END AS reason_field
+FROM shaped`;
+}
+
+/**
+ * Payload-level checks of raw JSON texts (archive values, JSON lines): size, JSON, object,
+ * schema tag or detection by identifying fields — as telemetry's decodePayload does.
+ */
+export function payloadSql(input: string, payload: string, tag: string, passthrough: readonly string[]): string {
+  const isObject = `(json_valid(${payload}) AND json_type(${payload}) = 'OBJECT')`;
+  const detected = `CASE ${SCHEMAS.map((s) => `WHEN list_has_all(json_keys(${payload}), [${s.identity.map(literal).join(', ')}]) THEN ${literal(s.tag)}`).join(' ')} END`;
+  const known = SCHEMAS.map((s) => literal(s.tag)).join(', ');
+  return `
+SELECT ${passthrough.map(ident).join(', ')}, ${payload} AS payload,
+  CASE WHEN strlen(${payload}) > ${MAX_PAYLOAD_BYTES} THEN 'too_large'
+       WHEN ${payload} IS NULL OR NOT json_valid(${payload}) THEN 'not_json'
+       WHEN json_type(${payload}) <> 'OBJECT' THEN 'not_object'
+       WHEN ${tag} IS NOT NULL AND ${tag} NOT IN (${known}) THEN 'unknown_schema'
+       WHEN ${tag} IS NULL AND (CASE WHEN ${isObject} THEN ${detected} END) IS NULL THEN 'unknown_schema' END AS payload_reason,
+  coalesce(${tag}, CASE WHEN ${isObject} THEN ${detected} END) AS schema_tag
+FROM ${input}`;
+}

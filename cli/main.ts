@@ -3,6 +3,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { isPulseError, loadConfig, rootMessage, silenceKnownWarnings, type Config } from '../infra/index.ts';
+import { registerBatchCommands } from './commands/batch.ts';
 import { registerGenerateCommands } from './commands/generate.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerSourceCommands } from './commands/sources.ts';
@@ -24,6 +25,7 @@ export function buildProgram(getConfig: ConfigSource): Command {
   registerGenerateCommands(program, getConfig);
   registerSourceCommands(program, getConfig);
   registerSpeedCommand(program, getConfig);
+  registerBatchCommands(program, getConfig);
   return program;
 }
 

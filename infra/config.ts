@@ -80,6 +80,8 @@ const ENV_SCHEMA = z.object({
   PULSE_ARCHIVE_ROLL_MB: z.coerce.number().positive().max(4096).default(64),
   /** …or this age. */
   PULSE_ARCHIVE_ROLL_AGE: duration('5m'),
+  /** DuckDB memory limit of a batch run; it spills to $PULSE_DATA_DIR/batch beyond it. */
+  PULSE_BATCH_MEMORY: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 512MB or 2GB').default('2GB'),
 });
 
 export interface Config {
@@ -98,6 +100,7 @@ export interface Config {
     readonly archiveRollBytes: number;
     readonly archiveRollMs: number;
   };
+  readonly batch: { readonly memoryLimit: string };
 }
 
 function absolute(path: string, cwd: string): string {
@@ -131,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       archiveRollBytes: Math.round(e.PULSE_ARCHIVE_ROLL_MB * 1_048_576),
       archiveRollMs: e.PULSE_ARCHIVE_ROLL_AGE,
     }),
+    batch: Object.freeze({ memoryLimit: e.PULSE_BATCH_MEMORY }),
   });
 }
 

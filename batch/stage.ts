@@ -1,0 +1,118 @@
+// Loading every readable source into one DuckDB table, `staged`: the canonical columns of
+// each row, or why it was refused, with its source file and a row locator. History CSV
+// and Parquet are read per schema version (detected from each file's columns); JSON lines
+// and cold archives per line (the schema of each line detected from its fields or tag).
+
+import { METRICS, schemaByTag, SCHEMAS, type NativeSchema } from '../telemetry/index.ts';
+import { rootMessage } from '../infra/index.ts';
+import { sqlList, sqlString, type Duck } from './duck.ts';
+import { columnAccess, jsonAccess, normalizeSql, payloadSql } from './normalize-sql.ts';
+import type { ProbedFile, SourceFile, SourceKind, UnreadableFile } from './sources.ts';
+
+export const STAGED_DDL = `
+CREATE OR REPLACE TABLE staged (
+  source_kind VARCHAR, source_file VARCHAR, locator VARCHAR,
+  event_id VARCHAR, ts_ms BIGINT, region VARCHAR, host_id VARCHAR, source VARCHAR,
+  ${METRICS.map((m) => `${m} DOUBLE`).join(', ')},
+  reason VARCHAR, reason_field VARCHAR, raw VARCHAR
+)`;
+
+const CANONICAL = ['event_id', 'ts_ms', 'region', 'host_id', 'source', ...METRICS, 'reason', 'reason_field'];
+
+interface Clock { now: number; legacyOffsetMinutes: number }
+
+async function insertNormalized(duck: Duck, kind: SourceKind, schema: NativeSchema, input: string, access: ReturnType<typeof jsonAccess>, source: string | null, clock: Clock): Promise<void> {
+  const normalized = normalizeSql(schema, input, access, ['source_file', 'locator', 'raw'], { now: clock.now, source, legacyOffsetMinutes: clock.legacyOffsetMinutes });
+  await duck.run(`INSERT INTO staged SELECT ${sqlString(kind)}, source_file, locator, ${CANONICAL.join(', ')},
+    CASE WHEN reason IS NOT NULL THEN raw END FROM (${normalized})`);
+}
+
+/** One CSV file (read by its own header, never by position); lines DuckDB cannot parse become `malformed_line` rows. */
+async function stageCsv(duck: Duck, schema: NativeSchema, file: ProbedFile, clock: Clock): Promise<void> {
+  const path = sqlString(file.path);
+  await duck.run(`CREATE OR REPLACE TEMP TABLE csv_rows AS SELECT * FROM read_csv(${path}, all_varchar = true, header = true,
+    store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`);
+  const raw = `concat_ws(',', ${[...file.columns.keys()].map((f) => `coalesce("${f.replace(/"/g, '""')}", '')`).join(', ')})`;
+  const input = `(SELECT *, ${path} AS source_file, 'row ' || CAST(rowid + 1 AS VARCHAR) AS locator, ${raw} AS raw FROM csv_rows)`;
+  await insertNormalized(duck, 'history', schema, input, columnAccess(file.columns), 'history', clock);
+  await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, reason_field, raw)
+    SELECT 'history', ${path}, 'line ' || CAST(line AS VARCHAR), 'malformed_line', lower(error_type), csv_line FROM csv_rejects`);
+  await duck.run('DROP TABLE csv_rejects; DROP TABLE csv_scans; DROP TABLE csv_rows');
+}
+
+async function stageParquet(duck: Duck, schema: NativeSchema, files: ProbedFile[], clock: Clock): Promise<void> {
+  const columns = new Map(files.flatMap((f) => [...f.columns]));
+  const input = `(SELECT *, filename AS source_file, 'row ' || CAST(file_row_number + 1 AS VARCHAR) AS locator, NULL::VARCHAR AS raw
+    FROM read_parquet(${sqlList(files.map((f) => f.path))}, filename = true, file_row_number = true, union_by_name = true))`;
+  await insertNormalized(duck, 'history', schema, input, columnAccess(columns), 'history', clock);
+}
+
+/** Lines of one JSON-lines file into `json_lines`, with exact line numbers; falls back to a lenient reader for bad encodings. */
+async function loadLines(duck: Duck, file: SourceFile): Promise<void> {
+  const path = sqlString(file.path);
+  try {
+    await duck.run(`INSERT INTO json_lines SELECT ${path}, 'line ' || CAST(n AS VARCHAR), line FROM (
+      SELECT unnest(lines) AS line, generate_subscripts(lines, 1) AS n FROM (SELECT string_split(content, chr(10)) AS lines FROM read_text(${path}))
+    ) WHERE trim(line) <> ''`);
+  } catch {
+    // Not valid UTF-8 throughout: keep every line that is, quarantine the others by line number.
+    await duck.run(`CREATE OR REPLACE TEMP TABLE lenient AS SELECT line FROM read_csv(${path}, columns = {'line': 'VARCHAR'}, header = false,
+      delim = '\\x1f', quote = '', escape = '', auto_detect = false, max_line_size = 100000000, store_rejects = true,
+      rejects_table = 'lenient_rejects', rejects_scan = 'lenient_scans')`);
+    await duck.run(`INSERT INTO json_lines SELECT ${path}, 'readable line ' || CAST(rowid + 1 AS VARCHAR), line FROM lenient WHERE trim(line) <> ''`);
+    await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, reason_field, raw)
+      SELECT ${sqlString(file.kind)}, ${path}, 'line ' || CAST(line AS VARCHAR), 'malformed_line', lower(error_type), NULL FROM lenient_rejects`);
+    await duck.run('DROP TABLE lenient_rejects; DROP TABLE lenient_scans');
+  }
+}
+
+/** JSON-lines files of one kind: history lines are payloads; archive lines are envelopes around one. */
+async function stageJsonLines(duck: Duck, kind: SourceKind, files: SourceFile[], clock: Clock): Promise<void> {
+  if (files.length === 0) return;
+  await duck.run('CREATE OR REPLACE TEMP TABLE json_lines (source_file VARCHAR, locator VARCHAR, line VARCHAR)');
+  for (const file of files) await loadLines(duck, file);
+  const envelope = kind === 'archive'
+    ? `SELECT source_file, coalesce('partition ' || json_extract_string(line, '$.partition') || ' offset ' || json_extract_string(line, '$.offset'), locator) AS locator,
+         json_extract_string(line, '$.value') AS payload, json_extract_string(line, '$.headers."pulse-schema"') AS tag, line AS raw FROM json_lines`
+    : 'SELECT source_file, locator, line AS payload, NULL::VARCHAR AS tag, line AS raw FROM json_lines';
+  await duck.run(`CREATE OR REPLACE TEMP TABLE checked AS ${payloadSql(`(${envelope})`, 'payload', 'tag', ['source_file', 'locator', 'raw'])}`);
+  await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, raw)
+    SELECT ${sqlString(kind)}, source_file, locator, payload_reason, raw FROM checked WHERE payload_reason IS NOT NULL`);
+  for (const schema of SCHEMAS) {
+    const input = `(SELECT * FROM checked WHERE payload_reason IS NULL AND schema_tag = ${sqlString(schema.tag)})`;
+    await insertNormalized(duck, kind, schema, input, jsonAccess('payload'), kind === 'history' ? 'history' : null, clock);
+  }
+  await duck.run('DROP TABLE checked; DROP TABLE json_lines');
+}
+
+export interface StageInput { probed: ProbedFile[]; archives: SourceFile[]; now: number; legacyOffsetMinutes: number }
+
+/** Stage everything; returns files that failed while being read (quarantined whole). */
+export async function stageSources(duck: Duck, input: StageInput, onPhase?: (phase: string) => void): Promise<UnreadableFile[]> {
+  await duck.run(STAGED_DDL);
+  const failed: UnreadableFile[] = [];
+  const byTag = new Map<string, ProbedFile[]>();
+  for (const file of input.probed) {
+    if (file.format === 'jsonl' || !file.schema) continue;
+    byTag.set(file.schema.tag, [...(byTag.get(file.schema.tag) ?? []), file]);
+  }
+  for (const [tag, files] of byTag) {
+    onPhase?.(`reading ${tag} (${files.length} files)`);
+    const schema = schemaByTag(tag) as NativeSchema;
+    // Parquet files of one version share a schema and are read together; CSV files one by one.
+    const units = schema.format === 'csv' ? files.map((f) => [f]) : [files];
+    for (const unit of units) {
+      try {
+        if (schema.format === 'csv') await stageCsv(duck, schema, unit[0] as ProbedFile, input);
+        else await stageParquet(duck, schema, unit, input);
+      } catch (error) {
+        for (const f of unit) failed.push({ path: f.path, kind: f.kind, reason: 'unreadable', detail: rootMessage(error).slice(0, 500) });
+      }
+    }
+  }
+  onPhase?.('reading JSON lines');
+  await stageJsonLines(duck, 'history', input.probed.filter((f) => f.format === 'jsonl'), input);
+  onPhase?.(`reading ${input.archives.length} archive files`);
+  await stageJsonLines(duck, 'archive', input.archives, input);
+  return failed;
+}

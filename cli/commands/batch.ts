@@ -1,0 +1,80 @@
+// `pulse batch` and `pulse replay`: recompute the batch views from the master dataset.
+
+import { isAbsolute, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { createLogger, createPool, migrate, requirePostgres, type Config, type Logger } from '../../infra/index.ts';
+import { closeOnSignal } from '../lifecycle.ts';
+import type { ConfigSource } from '../main.ts';
+import { duration } from '../options.ts';
+
+function printSummary(summary: import('../../batch/index.ts').BatchSummary): void {
+  const rows = summary.bySource.map((s) => [s.kind, String(s.files), String(s.read), String(s.kept), String(s.quarantined)]);
+  const table = [['source', 'files', 'rows read', 'valid', 'quarantined'], ...rows];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  for (const r of summary.byReason) console.log(`  quarantined ${r.kind} rows, ${r.reason}: ${r.rows}`);
+  for (const f of summary.filesQuarantined) console.log(`  quarantined file ${f.path}: ${f.reason} (${f.detail.slice(0, 120)})`);
+  console.log(`batch ${summary.runId}: ${summary.silverRows} readings in silver (${summary.deduplicated} duplicates removed, ${summary.quarantined} rows quarantined to ${summary.quarantineDir}); watermark ${summary.watermark.toISOString()}; ${summary.seconds.toFixed(1)} s`);
+}
+
+async function prepare(config: Config, logger: Logger): Promise<void> {
+  await requirePostgres(config.databaseUrl);
+  const admin = createPool({ databaseUrl: config.databaseUrl, max: 1, logger });
+  await migrate(admin, config.dbSchema).finally(() => admin.end());
+}
+
+async function runOnce(config: Config, logger: Logger, extraArchiveDirs: string[] = []) {
+  const { runBatch } = await import('../../batch/index.ts');
+  const summary = await runBatch({
+    dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.dbSchema, memoryLimit: config.batch.memoryLimit,
+    extraArchiveDirs, logger, onPhase: (phase) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${phase}…`),
+  });
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  printSummary(summary);
+  return summary;
+}
+
+export function registerBatchCommands(program: Command, getConfig: ConfigSource): void {
+  program.command('batch')
+    .description('recompute the batch views from every history file and complete cold-archive file (DuckDB), publish them to PostgreSQL atomically with a new watermark')
+    .option('--once', 'run once and exit (the default)')
+    .option('--every <duration>', 'run on a schedule, e.g. 15m', duration)
+    .action(async (flags: { once?: boolean; every?: number }) => {
+      const config = getConfig();
+      const logger = createLogger('batch', config.logLevel);
+      await prepare(config, logger);
+      if (!flags.every || flags.once) {
+        await runOnce(config, logger);
+        return;
+      }
+      let stopping = false;
+      let wake: () => void = () => undefined;
+      closeOnSignal(async () => {
+        stopping = true;
+        wake();
+      }, logger);
+      while (!stopping) {
+        await runOnce(config, logger).catch((error: unknown) => logger.error({ err: error }, 'batch run failed; the previous views stay published'));
+        await new Promise<void>((resolveWait) => {
+          wake = resolveWait;
+          setTimeout(resolveWait, flags.every).unref();
+        });
+      }
+    });
+
+  program.command('replay')
+    .argument('[dirs...]', 'cold-archive directories (stream_run_… or any folder of archive files); default: everything under $PULSE_DATA_DIR/live_data')
+    .description('absorb cold archives the speed layer wrote into the batch views and publish; absorbing the same archive twice changes nothing')
+    .action(async (dirs: string[]) => {
+      const config = getConfig();
+      const logger = createLogger('replay', config.logLevel);
+      await prepare(config, logger);
+      const absolute = dirs.map((d) => (isAbsolute(d) ? d : resolve(d)));
+      const outside = absolute.filter((d) => !d.startsWith(resolve(config.dataDir, 'live_data')));
+      if (outside.length > 0) {
+        const pool = createPool({ databaseUrl: config.databaseUrl, schema: config.dbSchema, max: 1, logger });
+        await pool.query('INSERT INTO batch_archive_dirs (path) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [outside]).finally(() => pool.end());
+      }
+      await runOnce(config, logger, absolute);
+    });
+}

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyRows, planHistory } from '../generator/index.ts';
 import { decodePayload, METRICS, SCHEMAS } from '../telemetry/index.ts';
-import { jsonAccess, normalizeSql, payloadSql } from './normalize-sql.ts';
+import { fieldsRead, jsonAccess, jsonListAccess, jsonListColumns, normalizeSql, payloadSql } from './normalize-sql.ts';
 
 const NOW = Date.UTC(2026, 10, 22, 12);
 
@@ -83,9 +83,14 @@ describe('DuckDB normalization parity with telemetry/', () => {
     const rejected = await duck.runAndReadAll('SELECT id, payload_reason AS reason FROM checked WHERE payload_reason IS NOT NULL');
     for (const row of rejected.getRowObjectsJS()) sqlResults.set(Number(row['id']), { reason: row['reason'], reason_field: null });
     for (const schema of SCHEMAS) {
-      const subset = `(SELECT * FROM checked WHERE payload_reason IS NULL AND schema_tag = '${schema.tag}')`;
-      const result = await duck.runAndReadAll(normalizeSql(schema, subset, jsonAccess('payload'), ['id'], { now: NOW, source: null }));
-      for (const row of result.getRowObjectsJS()) sqlResults.set(Number(row['id']), row);
+      // Alternate the two ways of reaching JSON fields, so both are held to parity.
+      const fields = fieldsRead(schema);
+      const listed = `(SELECT *, ${jsonListColumns('payload', fields)} FROM checked WHERE payload_reason IS NULL AND schema_tag = '${schema.tag}' AND id % 2 = 0)`;
+      const direct = `(SELECT * FROM checked WHERE payload_reason IS NULL AND schema_tag = '${schema.tag}' AND id % 2 = 1)`;
+      for (const [input, access] of [[listed, jsonListAccess(fields)], [direct, jsonAccess('payload')]] as const) {
+        const result = await duck.runAndReadAll(normalizeSql(schema, input, access, ['id'], { now: NOW, source: null }));
+        for (const row of result.getRowObjectsJS()) sqlResults.set(Number(row['id']), row);
+      }
     }
   });
   afterAll(async () => {

@@ -31,6 +31,34 @@ export function jsonAccess(column: string): FieldAccess {
   };
 }
 
+/** Every native field a schema's normalization reads. */
+export function fieldsRead(schema: NativeSchema): string[] {
+  const rs = schema.regionSource;
+  return [...new Set([schema.hostField, schema.time.field, ...(rs.kind === 'fixed' ? [] : [rs.field]), ...schema.metrics.map((m) => m.field), 'event_id', 'source'])];
+}
+
+/**
+ * JSON fields extracted once per row as two lists (values and their JSON types) by
+ * `jsonListColumns`, instead of parsing the payload again for every field.
+ */
+export function jsonListColumns(column: string, fields: readonly string[]): string {
+  const paths = `[${fields.map((f) => literal(`$.${JSON.stringify(f)}`)).join(', ')}]`;
+  return `json_extract_string(${column}, ${paths}) AS jv, json_type(${column}, ${paths}) AS jt`;
+}
+
+export function jsonListAccess(fields: readonly string[]): FieldAccess {
+  const index = (f: string) => {
+    const i = fields.indexOf(f);
+    if (i < 0) throw new Error(`field ${f} was not extracted`);
+    return i + 1;
+  };
+  return {
+    kind: (f) => `CASE jt[${index(f)}] WHEN 'VARCHAR' THEN 'text' WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' WHEN 'NULL' THEN NULL ELSE CASE WHEN jt[${index(f)}] IS NULL THEN NULL ELSE 'other' END END`,
+    text: (f) => `jv[${index(f)}]`,
+    number: (f) => `TRY_CAST(jv[${index(f)}] AS DOUBLE)`,
+  };
+}
+
 /** Columns of a typed relation (CSV read as text, Parquet with its own types); missing columns are absent. */
 export function columnAccess(columns: ReadonlyMap<string, 'text' | 'number'>): FieldAccess {
   return {
@@ -188,16 +216,20 @@ FROM shaped`;
  * schema tag or detection by identifying fields — as telemetry's decodePayload does.
  */
 export function payloadSql(input: string, payload: string, tag: string, passthrough: readonly string[]): string {
-  const isObject = `(json_valid(${payload}) AND json_type(${payload}) = 'OBJECT')`;
-  const detected = `CASE ${SCHEMAS.map((s) => `WHEN list_has_all(json_keys(${payload}), [${s.identity.map(literal).join(', ')}]) THEN ${literal(s.tag)}`).join(' ')} END`;
+  const detected = `CASE ${SCHEMAS.map((s) => `WHEN list_has_all(keys, [${s.identity.map(literal).join(', ')}]) THEN ${literal(s.tag)}`).join(' ')} END`;
   const known = SCHEMAS.map((s) => literal(s.tag)).join(', ');
+  const pass = passthrough.map(ident).join(', ');
+  // Each JSON function parses its input again: parse for validity, type and keys once each.
   return `
-SELECT ${passthrough.map(ident).join(', ')}, ${payload} AS payload,
-  CASE WHEN strlen(${payload}) > ${MAX_PAYLOAD_BYTES} THEN 'too_large'
-       WHEN ${payload} IS NULL OR NOT json_valid(${payload}) THEN 'not_json'
-       WHEN json_type(${payload}) <> 'OBJECT' THEN 'not_object'
-       WHEN ${tag} IS NOT NULL AND ${tag} NOT IN (${known}) THEN 'unknown_schema'
-       WHEN ${tag} IS NULL AND (CASE WHEN ${isObject} THEN ${detected} END) IS NULL THEN 'unknown_schema' END AS payload_reason,
-  coalesce(${tag}, CASE WHEN ${isObject} THEN ${detected} END) AS schema_tag
-FROM ${input}`;
+WITH parsed AS (SELECT ${pass}, ${payload} AS payload, ${tag} AS tag, json_valid(${payload}) AS valid FROM ${input}),
+typed AS (SELECT *, CASE WHEN valid THEN json_type(payload) END AS jtype FROM parsed),
+keyed AS (SELECT *, CASE WHEN jtype = 'OBJECT' THEN json_keys(payload) END AS keys FROM typed)
+SELECT ${pass}, payload,
+  CASE WHEN strlen(payload) > ${MAX_PAYLOAD_BYTES} THEN 'too_large'
+       WHEN payload IS NULL OR NOT valid THEN 'not_json'
+       WHEN jtype <> 'OBJECT' THEN 'not_object'
+       WHEN tag IS NOT NULL AND tag NOT IN (${known}) THEN 'unknown_schema'
+       WHEN tag IS NULL AND ${detected} IS NULL THEN 'unknown_schema' END AS payload_reason,
+  coalesce(tag, ${detected}) AS schema_tag
+FROM keyed`;
 }

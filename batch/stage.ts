@@ -6,7 +6,7 @@
 import { METRICS, schemaByTag, SCHEMAS, type NativeSchema } from '../telemetry/index.ts';
 import { rootMessage } from '../infra/index.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
-import { columnAccess, jsonAccess, normalizeSql, payloadSql } from './normalize-sql.ts';
+import { columnAccess, fieldsRead, jsonListAccess, jsonListColumns, normalizeSql, payloadSql, type FieldAccess } from './normalize-sql.ts';
 import type { ProbedFile, SourceFile, SourceKind, UnreadableFile } from './sources.ts';
 
 export const STAGED_DDL = `
@@ -21,7 +21,7 @@ const CANONICAL = ['event_id', 'ts_ms', 'region', 'host_id', 'source', ...METRIC
 
 interface Clock { now: number; legacyOffsetMinutes: number }
 
-async function insertNormalized(duck: Duck, kind: SourceKind, schema: NativeSchema, input: string, access: ReturnType<typeof jsonAccess>, source: string | null, clock: Clock): Promise<void> {
+async function insertNormalized(duck: Duck, kind: SourceKind, schema: NativeSchema, input: string, access: FieldAccess, source: string | null, clock: Clock): Promise<void> {
   const normalized = normalizeSql(schema, input, access, ['source_file', 'locator', 'raw'], { now: clock.now, source, legacyOffsetMinutes: clock.legacyOffsetMinutes });
   await duck.run(`INSERT INTO staged SELECT ${sqlString(kind)}, source_file, locator, ${CANONICAL.join(', ')},
     CASE WHEN reason IS NOT NULL THEN raw END FROM (${normalized})`);
@@ -79,8 +79,9 @@ async function stageJsonLines(duck: Duck, kind: SourceKind, files: SourceFile[],
   await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, raw)
     SELECT ${sqlString(kind)}, source_file, locator, payload_reason, raw FROM checked WHERE payload_reason IS NOT NULL`);
   for (const schema of SCHEMAS) {
-    const input = `(SELECT * FROM checked WHERE payload_reason IS NULL AND schema_tag = ${sqlString(schema.tag)})`;
-    await insertNormalized(duck, kind, schema, input, jsonAccess('payload'), kind === 'history' ? 'history' : null, clock);
+    const fields = fieldsRead(schema);
+    const input = `(SELECT *, ${jsonListColumns('payload', fields)} FROM checked WHERE payload_reason IS NULL AND schema_tag = ${sqlString(schema.tag)})`;
+    await insertNormalized(duck, kind, schema, input, jsonListAccess(fields), kind === 'history' ? 'history' : null, clock);
   }
   await duck.run('DROP TABLE checked; DROP TABLE json_lines');
 }

@@ -221,9 +221,8 @@ export function payloadSql(input: string, payload: string, tag: string, passthro
   const pass = passthrough.map(ident).join(', ');
   // Each JSON function parses its input again: parse for validity, type and keys once each.
   return `
-WITH parsed AS (SELECT ${pass}, ${payload} AS payload, ${tag} AS tag, json_valid(${payload}) AS valid FROM ${input}),
-typed AS (SELECT *, CASE WHEN valid THEN json_type(payload) END AS jtype FROM parsed),
-keyed AS (SELECT *, CASE WHEN jtype = 'OBJECT' THEN json_keys(payload) END AS keys FROM typed)
+WITH typed AS (SELECT ${pass}, ${payload} AS payload, ${tag} AS tag, TRY(json_type(${payload})) AS jtype FROM ${input}),
+keyed AS (SELECT *, jtype IS NOT NULL AS valid, CASE WHEN jtype = 'OBJECT' THEN json_keys(payload) END AS keys FROM typed)
 SELECT ${pass}, payload,
   CASE WHEN strlen(payload) > ${MAX_PAYLOAD_BYTES} THEN 'too_large'
        WHEN payload IS NULL OR NOT valid THEN 'not_json'

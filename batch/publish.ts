@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { quoteIdentifier, type Pool, type PoolClient } from '../infra/index.ts';
+import { inTransaction, quoteIdentifier, type Pool, type PoolClient } from '../infra/index.ts';
 import { GOLD_TABLES, type GoldTable } from './views.ts';
 
 export const WATERMARK_CHANNEL = 'pulse_watermark';
@@ -48,8 +48,11 @@ export async function publish(pool: Pool, files: Record<GoldTable, string>, run:
   const client = await pool.connect();
   try {
     for (const table of GOLD_TABLES) await load(client, table, files[table]);
-    await beforeSwap?.();
-    await client.query('BEGIN');
+  } finally {
+    client.release();
+  }
+  await beforeSwap?.();
+  await inTransaction(pool, async (client) => {
     for (const table of GOLD_TABLES) await swap(client, table);
     await client.query(RECORD_RUN_SQL, [
       run.runId, run.startedAt, run.finishedAt, run.watermark, run.rowsRead, run.rowsKept, run.rowsQuarantined, run.rowsDeduplicated,
@@ -58,13 +61,7 @@ export async function publish(pool: Pool, files: Record<GoldTable, string>, run:
     await client.query(MOVE_WATERMARK_SQL, [run.watermark, run.runId]);
     await client.query(`SELECT pg_notify($1, json_build_object('schema', current_schema(), 'watermark', $2::text, 'run_id', $3::text)::text)`,
       [WATERMARK_CHANNEL, run.watermark.toISOString(), run.runId]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function previousWatermark(pool: Pool): Promise<Date | null> {

@@ -70,7 +70,7 @@ async function writeSilver(duck: Duck, dataDir: string): Promise<void> {
   const dir = join(dataDir, 'silver');
   await mkdir(dir, { recursive: true });
   const partial = join(dir, '.readings.parquet.partial');
-  await duck.run(`COPY (SELECT * FROM silver ORDER BY region, host_id, ts_ms) TO ${sqlString(partial)} (FORMAT parquet, COMPRESSION zstd)`);
+  await duck.run(`COPY silver TO ${sqlString(partial)} (FORMAT parquet, COMPRESSION zstd)`);
   await rename(partial, join(dir, 'readings.parquet'));
 }
 

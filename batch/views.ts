@@ -5,11 +5,24 @@
 
 import { METRICS } from '../telemetry/index.ts';
 
+const SILVER_COLUMNS = `event_id, ts_ms, region, host_id, source, ${METRICS.join(', ')}`;
+
+/**
+ * Deduplication by event_id. Duplicates are rare (re-delivered archive batches), so ids are
+ * first grouped by their 64-bit hash, which is cheap; only rows whose hash repeats go through
+ * the exact, ordered pick (first by source kind, file and position).
+ */
 export const SILVER_SQL = `
+CREATE OR REPLACE TEMP TABLE repeated_hashes AS
+  SELECT hash(event_id) AS h FROM staged WHERE reason IS NULL GROUP BY 1 HAVING count(*) > 1;
 CREATE OR REPLACE TABLE silver AS
-SELECT event_id, ts_ms, region, host_id, source, ${METRICS.join(', ')}
-FROM staged WHERE reason IS NULL
-QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_kind, source_file, locator) = 1`;
+  SELECT ${SILVER_COLUMNS} FROM staged
+  WHERE reason IS NULL AND hash(event_id) NOT IN (SELECT h FROM repeated_hashes)
+UNION ALL
+  SELECT ${SILVER_COLUMNS} FROM staged
+  WHERE reason IS NULL AND hash(event_id) IN (SELECT h FROM repeated_hashes)
+  QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_kind, source_file, locator) = 1;
+DROP TABLE repeated_hashes`;
 
 const ts = (bucket: 'minute' | 'hour') => `date_trunc('${bucket}', epoch_ms(ts_ms))`;
 /** Timestamps leave DuckDB as text with an explicit UTC offset, whatever PostgreSQL's session zone. */

@@ -8,7 +8,7 @@ export { silenceKnownWarnings } from './warnings.ts';
 export { planStack, stackUp, stackDown, stackStatus, installStack, type StackPlan, type StackState } from './stack.ts';
 export { createKafka, probeKafka, requireKafka, ensureTopics } from './kafka/client.ts';
 export { KAFKA_VERSION } from './kafka/jars.ts';
-export { createPool, probePostgres, requirePostgres, describeDatabase, quoteIdentifier, type Pool, type PoolClient } from './postgres/pool.ts';
+export { createPool, inTransaction, probePostgres, requirePostgres, describeDatabase, quoteIdentifier, type Pool, type PoolClient } from './postgres/pool.ts';
 export { migrate, loadMigrations, type Migration } from './postgres/migrate.ts';
 export { freePort, isPortInUse, waitUntil, stopProcess, isAlive } from './processes.ts';
 export { ensurePulseTopics, LABELS_TOPIC, CONTROL_TOPIC, DLQ_TOPIC, DEFAULT_RAW_PARTITIONS } from './kafka/topics.ts';

@@ -4,7 +4,7 @@
 
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { rootMessage, type Logger, type Pool } from '../infra/index.ts';
+import { inTransaction, rootMessage, type Logger, type Pool } from '../infra/index.ts';
 
 export const WATERMARK_CHANNEL = 'pulse_watermark';
 
@@ -12,20 +12,12 @@ export interface ExpiryResult { cutoff: Date; rows: number; hostMinutes: number;
 
 /** Delete hot rows before `cutoff`, and realtime minutes that end at or before it. */
 export async function expireBefore(pool: Pool, cutoff: Date): Promise<ExpiryResult> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const rows = await client.query('DELETE FROM readings_hot WHERE ts < $1', [cutoff]);
     const hosts = await client.query(`DELETE FROM rt_host_minute WHERE minute + interval '1 minute' <= $1`, [cutoff]);
     const regions = await client.query(`DELETE FROM rt_region_minute WHERE minute + interval '1 minute' <= $1`, [cutoff]);
-    await client.query('COMMIT');
     return { cutoff, rows: rows.rowCount ?? 0, hostMinutes: hosts.rowCount ?? 0, regionMinutes: regions.rowCount ?? 0 };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function currentWatermark(pool: Pool): Promise<Date | null> {

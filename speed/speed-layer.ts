@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { createPool, DLQ_TOPIC, type Logger, type Pool } from '../infra/index.ts';
+import { createPool, DLQ_TOPIC, inTransaction, type Logger, type Pool } from '../infra/index.ts';
 import { AlertTracker, applyAlertOps } from './alert-tracker.ts';
 import { ColdArchive } from './cold-archive.ts';
 import { sendDeadLetters } from './dead-letters.ts';
@@ -61,22 +61,15 @@ export async function startSpeedLayer(options: SpeedLayerOptions): Promise<Speed
   });
 
   const store = async (decoded: ReturnType<typeof decodeBatch>, at: number) => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const inserted = await storeHotRecords(client, decoded.valid);
-      const plan = alerts.plan(decoded.valid.filter((r) => inserted.has(r.event_id)));
-      await applyAlertOps(client, plan.ops);
+    const { inserted, plan } = await inTransaction(pool, async (client) => {
+      const fresh = await storeHotRecords(client, decoded.valid);
+      const changes = alerts.plan(decoded.valid.filter((r) => fresh.has(r.event_id)));
+      await applyAlertOps(client, changes.ops);
       await countRejects(client, at, countByReason(decoded.rejected));
-      await client.query('COMMIT');
-      alerts.commit(plan);
-      return inserted.size;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return { inserted: fresh, plan: changes };
+    });
+    alerts.commit(plan); // only once committed: a retried batch must not advance an alert twice
+    return inserted.size;
   };
 
   const handleBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {

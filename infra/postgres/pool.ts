@@ -69,3 +69,19 @@ export async function requirePostgres(databaseUrl: string): Promise<void> {
     });
   }
 }
+
+/** Run `work` in one transaction on one checked-out client: COMMIT on success, ROLLBACK on any error, always released. */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -6,6 +6,7 @@ import { isPulseError, loadConfig, rootMessage, silenceKnownWarnings, type Confi
 import { registerBatchCommands } from './commands/batch.ts';
 import { registerGenerateCommands } from './commands/generate.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { registerSourceCommands } from './commands/sources.ts';
 import { registerSpeedCommand } from './commands/speed.ts';
 import { registerStackCommands } from './commands/stack.ts';
@@ -26,6 +27,7 @@ export function buildProgram(getConfig: ConfigSource): Command {
   registerSourceCommands(program, getConfig);
   registerSpeedCommand(program, getConfig);
   registerBatchCommands(program, getConfig);
+  registerServeCommand(program, getConfig);
   return program;
 }
 

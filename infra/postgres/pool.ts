@@ -15,6 +15,8 @@ export interface PoolOptions {
   applicationName?: string;
   max?: number;
   connectionTimeoutMillis?: number;
+  /** Server settings applied at connection start (`-c name=value`), e.g. role and read-only mode. */
+  settings?: Readonly<Record<string, string>>;
   logger?: Logger;
 }
 
@@ -23,13 +25,19 @@ export function quoteIdentifier(name: string): string {
   return pg.escapeIdentifier(name);
 }
 
+function startupOptions(options: PoolOptions): string {
+  const settings = { ...(options.schema ? { search_path: `${quoteIdentifier(options.schema)},public` } : {}), ...options.settings };
+  // Spaces separate options; a backslash escapes one inside a value.
+  return Object.entries(settings).map(([name, value]) => `-c ${name}=${value.replace(/([\\ ])/g, '\\$1')}`).join(' ');
+}
+
 export function createPool(options: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     application_name: options.applicationName ?? 'pulse',
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
-    ...(options.schema ? { options: `-c search_path=${quoteIdentifier(options.schema)},public` } : {}),
+    options: startupOptions(options),
   });
   // An idle client's error (server restart, network drop) would otherwise crash the process.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle postgres connection failed'));

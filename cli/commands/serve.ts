@@ -1,0 +1,23 @@
+// `pulse serve`: the serving layer's HTTP API on PORT.
+
+import type { Command } from 'commander';
+import { createLogger, createPool, migrate, requirePostgres } from '../../infra/index.ts';
+import { closeOnSignal } from '../lifecycle.ts';
+import type { ConfigSource } from '../main.ts';
+
+export function registerServeCommand(program: Command, getConfig: ConfigSource): void {
+  program.command('serve')
+    .description('serve the API on PORT: batch views before the watermark merged with realtime views after it (read-only database role)')
+    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .action(async (flags: { host: string }) => {
+      const config = getConfig();
+      const logger = createLogger('serving', config.logLevel);
+      await requirePostgres(config.databaseUrl);
+      const admin = createPool({ databaseUrl: config.databaseUrl, max: 1, logger });
+      await migrate(admin, config.dbSchema).finally(() => admin.end());
+      const { startServing } = await import('../../serving/index.ts');
+      const serving = await startServing({ databaseUrl: config.databaseUrl, schema: config.dbSchema, kafkaBrokers: config.kafkaBrokers, port: config.port, host: flags.host, logger });
+      logger.info({ url: `http://localhost:${serving.port}/` }, 'serving');
+      closeOnSignal(() => serving.close(), logger);
+    });
+}

@@ -1,0 +1,101 @@
+// The serving layer's HTTP surface (Express 5): validated JSON endpoints over the merged
+// views, security headers, no CORS, and errors as {error: {code, message}}.
+
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { probeKafka, rootMessage, type Logger, type Pool } from '../infra/index.ts';
+import { HttpError } from './errors.ts';
+import { OPENAPI } from './openapi.ts';
+import { adaptiveStep, parseQuery, schemas, timeRange } from './params.ts';
+import * as q from './queries.ts';
+
+export interface AppContext { pool: Pool; kafkaBrokers: readonly string[]; logger?: Logger }
+
+function kafkaHealth(brokers: readonly string[]) {
+  let cached: { at: number; value: Promise<{ ok: boolean; detail: string }> } | undefined;
+  return () => {
+    if (!cached || Date.now() - cached.at > 5_000) {
+      cached = { at: Date.now(), value: probeKafka(brokers, 2000).then((p) => (p.ok ? { ok: true, detail: `${p.brokers} broker(s)` } : { ok: false, detail: p.error })) };
+    }
+    return cached.value;
+  };
+}
+
+async function health(ctx: AppContext, kafka: () => Promise<{ ok: boolean; detail: string }>) {
+  const [broker, postgres] = await Promise.all([kafka(), ctx.pool.query('SELECT 1').then(() => ({ ok: true, detail: 'answering' }), (e: unknown) => ({ ok: false, detail: rootMessage(e) }))]);
+  if (!postgres.ok) return { status: 'down', kafka: broker, postgres, speed: null, batch: null };
+  const [speed, batch] = await Promise.all([
+    ctx.pool.query(`SELECT instance_id, updated_at, events_in, events_stored, events_rejected, rate_in, rate_stored, lag, rejects, sink_errors
+      FROM speed_status WHERE updated_at > now() - interval '1 minute' ORDER BY instance_id`),
+    ctx.pool.query(`SELECT r.run_id, r.finished_at, r.rows_read, r.rows_kept, r.rows_quarantined, r.seconds, w.watermark
+      FROM batch_watermark w LEFT JOIN batch_runs r ON r.run_id = w.run_id`),
+  ]);
+  const lag = speed.rows.reduce((sum, r) => sum + Number(r.lag), 0);
+  return {
+    status: broker.ok ? 'ok' : 'degraded', kafka: broker, postgres,
+    speed: { instances: speed.rows, lag, rate_in: speed.rows.reduce((sum, r) => sum + Number(r.rate_in), 0) },
+    batch: batch.rows[0] ?? null,
+  };
+}
+
+export function createApp(ctx: AppContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.use(express.json({ limit: '16kb' }));
+  const kafka = kafkaHealth(ctx.kafkaBrokers);
+  const { pool } = ctx;
+
+  app.get('/api/health', async (req, res) => {
+    parseQuery(schemas.none, req.query);
+    const body = await health(ctx, kafka);
+    res.status(body.status === 'down' ? 503 : 200).json(body);
+  });
+  app.get('/api/overview', async (req, res) => {
+    const p = parseQuery(schemas.overview, req.query);
+    const range = timeRange(p.from, p.to);
+    res.json({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), regions: await q.overview(pool, range, p.region ?? null) });
+  });
+  app.get('/api/timeseries', async (req, res) => {
+    const p = parseQuery(schemas.timeseries, req.query);
+    const range = timeRange(p.from, p.to);
+    const step = p.step ?? adaptiveStep(range);
+    const points = p.group === 'region'
+      ? await q.timeseriesByRegion(pool, p.metric, range, p.region ?? null, step)
+      : await q.timeseriesByHost(pool, p.metric, range, p.region ?? null, p.host ?? null, step);
+    res.json({ metric: p.metric, group: p.group, step_ms: step, points });
+  });
+  app.get('/api/histogram', async (req, res) => {
+    const p = parseQuery(schemas.histogram, req.query);
+    res.json({ metric: p.metric, ...(await q.histogram(pool, timeRange(p.from, p.to), p.region ?? null, p.bins)) });
+  });
+  app.get('/api/volume', async (req, res) => {
+    const p = parseQuery(schemas.volume, req.query);
+    const range = timeRange(p.from, p.to);
+    res.json(await q.volume(pool, range, p.step ?? adaptiveStep(range, 120)));
+  });
+  app.get('/api/hosts', async (req, res) => {
+    const p = parseQuery(schemas.hosts, req.query);
+    res.json({ hosts: await q.latestHosts(pool, p.region ?? null) });
+  });
+  app.get('/api/alerts', async (req, res) => {
+    const p = parseQuery(schemas.alerts, req.query);
+    res.json({ alerts: await q.alerts(pool, p.status, timeRange(p.from, p.to, 7 * 86_400_000), p.region ?? null, p.limit) });
+  });
+  app.get('/api/health-scores', async (req, res) => {
+    const p = parseQuery(schemas.healthScores, req.query);
+    res.json({ scores: await q.healthScores(pool, p.date ?? null, p.region ?? null, p.limit) });
+  });
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(OPENAPI);
+  });
+  app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
+
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof HttpError) return res.status(error.status).json({ error: { code: error.code, message: error.message } });
+    ctx.logger?.error({ err: error }, 'request failed');
+    return res.status(500).json({ error: { code: 'internal', message: 'the request failed; see the server log' } });
+  });
+  return app;
+}

@@ -1,0 +1,35 @@
+// The serving layer's API described as OpenAPI 3.1 (served at /api/openapi.json).
+
+import { METRICS } from '../telemetry/index.ts';
+
+const time = (description: string) => ({ in: 'query', schema: { type: 'string' }, description: `${description} (ISO-8601 or epoch ms)` });
+const q = (name: string, schema: Record<string, unknown>, description: string) => ({ name, in: 'query', required: false, schema, description });
+const region = q('region', { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' }, 'only this region');
+const range = [{ name: 'from', ...time('window start, default: to − 1 h') }, { name: 'to', ...time('window end, default: now') }];
+const error = { description: 'invalid or unknown parameter', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+const get = (summary: string, parameters: unknown[]) => ({ get: { summary, parameters, responses: { 200: ok(summary), 400: error } } });
+
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: { title: 'Pulse serving API', version: '1', description: 'Batch views before the watermark merged with realtime views after it.' },
+  paths: {
+    '/api/health': get('Status of Kafka, PostgreSQL, the speed consumers and the last batch run', []),
+    '/api/overview': get('Per region: average temperature and CPU with deltas against the previous period, current power, active hosts, hosts per CPU level', [region, ...range]),
+    '/api/timeseries': get('Bucketed series of one metric per region or host', [
+      q('metric', { enum: METRICS }, 'metric, default cpu_pct'), q('group', { enum: ['region', 'host'] }, 'series per region (default) or host'),
+      region, q('host', { type: 'string' }, 'only this host'), ...range, q('step', { type: 'string', pattern: '^\\d+(s|m|h|d)$' }, 'bucket width, default adapts to the range'),
+    ]),
+    '/api/histogram': get('Temperature histogram', [q('metric', { enum: ['temp_c'] }, 'temp_c'), region, ...range, q('bins', { type: 'integer', minimum: 1, maximum: 200 }, 'default 20')]),
+    '/api/volume': get('Readings per region per bucket split by batch and realtime origin, totals, ingest rate, rejects per reason', [...range, q('step', { type: 'string' }, 'bucket width')]),
+    '/api/hosts': get('The latest reading of every host with its CPU level', [region]),
+    '/api/alerts': get('Alerts', [q('status', { enum: ['firing', 'resolved', 'all'] }, 'default all'), region, ...range, q('limit', { type: 'integer' }, 'default 200')]),
+    '/api/health-scores': get('Daily health score per host, worst first', [q('date', { type: 'string', format: 'date' }, 'default: latest day'), region, q('limit', { type: 'integer' }, 'default 20')]),
+    '/api/openapi.json': get('This document', []),
+  },
+  components: {
+    schemas: {
+      Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
+    },
+  },
+} as const;

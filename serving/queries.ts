@@ -1,0 +1,114 @@
+// The serving layer's questions to PostgreSQL: parameterized statements over the merged
+// batch + realtime views. Identifiers come only from validated enums.
+
+import { cpuLevel, type Metric } from '../telemetry/index.ts';
+import type { Pool } from '../infra/index.ts';
+import { hostBuckets, iso, regionMinutes, WATERMARK_CTE } from './merged.ts';
+
+export interface Range { from: number; to: number }
+
+const interval = (ms: number) => `${ms} milliseconds`;
+
+export async function timeseriesByRegion(pool: Pool, metric: Metric, range: Range, region: string | null, stepMs: number) {
+  const sql = `WITH ${WATERMARK_CTE}, ${regionMinutes(metric)}
+    SELECT region, date_bin($4::interval, minute, $1) AS t, sum(n)::bigint AS n,
+      sum(${metric}_sum) / nullif(sum(${metric}_n), 0) AS avg, min(${metric}_min) AS min, max(${metric}_max) AS max
+    FROM minutes GROUP BY 1, 2 ORDER BY 2, 1`;
+  const result = await pool.query(sql, [iso(range.from), iso(range.to), region, interval(stepMs)]);
+  return result.rows.map((r) => ({ series: r.region as string, t: (r.t as Date).toISOString(), n: Number(r.n), avg: r.avg, min: r.min, max: r.max }));
+}
+
+export async function timeseriesByHost(pool: Pool, metric: Metric, range: Range, region: string | null, host: string | null, stepMs: number) {
+  const sql = `WITH ${WATERMARK_CTE}, ${hostBuckets(metric)}
+    SELECT host_id, date_bin($5::interval, t, $1) AS t, sum(n)::bigint AS n, sum(weighted) / nullif(sum(weight), 0) AS avg, min(m_min) AS min, max(m_max) AS max
+    FROM host_rows GROUP BY 1, 2 ORDER BY 2, 1 LIMIT 20000`;
+  const result = await pool.query(sql, [iso(range.from), iso(range.to), region, host, interval(stepMs)]);
+  return result.rows.map((r) => ({ series: r.host_id as string, t: (r.t as Date).toISOString(), n: Number(r.n), avg: r.avg, min: r.min, max: r.max }));
+}
+
+async function regionAverages(pool: Pool, range: Range, region: string | null) {
+  const sql = `WITH ${WATERMARK_CTE}, ${regionMinutes('temp_c', 'cpu_pct')}
+    SELECT region, sum(n)::bigint AS readings, sum(temp_c_sum) / nullif(sum(temp_c_n), 0) AS temp_c, sum(cpu_pct_sum) / nullif(sum(cpu_pct_n), 0) AS cpu_pct
+    FROM minutes GROUP BY region`;
+  const result = await pool.query(sql, [iso(range.from), iso(range.to), region]);
+  return new Map(result.rows.map((r) => [r.region as string, { temp_c: r.temp_c as number | null, cpu_pct: r.cpu_pct as number | null, readings: Number(r.readings) }]));
+}
+
+export async function overview(pool: Pool, range: Range, region: string | null) {
+  const span = range.to - range.from;
+  const [now, before, hosts] = await Promise.all([
+    regionAverages(pool, range, region),
+    regionAverages(pool, { from: range.from - span, to: range.from }, region),
+    pool.query(`SELECT region, host_id, cpu_pct, power_w, ts FROM rt_host_latest WHERE ($1::text IS NULL OR region = $1)`, [region]),
+  ]);
+  const active = await pool.query(`WITH ${WATERMARK_CTE}, ${hostBuckets('cpu_pct')} SELECT region, count(DISTINCT host_id)::int AS hosts FROM host_rows GROUP BY 1`,
+    [iso(range.from), iso(range.to), region, null]);
+  const activeByRegion = new Map(active.rows.map((r) => [r.region as string, r.hosts as number]));
+  const regions = [...new Set([...now.keys(), ...activeByRegion.keys(), ...hosts.rows.map((h) => h.region as string)])].sort();
+  const delta = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null ? null : a - b);
+  return regions.map((name) => {
+    const latest = hosts.rows.filter((h) => h.region === name);
+    const levels = { HIGH: 0, MEDIUM: 0, NORMAL: 0 };
+    for (const h of latest) {
+      const level = cpuLevel(h.cpu_pct as number | null);
+      if (level) levels[level] += 1;
+    }
+    const current = now.get(name);
+    const previous = before.get(name);
+    return {
+      region: name, readings: current?.readings ?? 0,
+      temp_c: current?.temp_c ?? null, temp_c_delta: delta(current?.temp_c, previous?.temp_c),
+      cpu_pct: current?.cpu_pct ?? null, cpu_pct_delta: delta(current?.cpu_pct, previous?.cpu_pct),
+      power_kw: latest.reduce((sum, h) => sum + ((h.power_w as number | null) ?? 0), 0) / 1000,
+      active_hosts: activeByRegion.get(name) ?? 0, cpu_levels: levels,
+    };
+  });
+}
+
+export async function volume(pool: Pool, range: Range, stepMs: number) {
+  const buckets = await pool.query(`WITH ${WATERMARK_CTE}, ${regionMinutes()}
+    SELECT region, date_bin($4::interval, minute, $1) AS t, origin, sum(n)::bigint AS n FROM minutes GROUP BY 1, 2, 3 ORDER BY 2, 1, 3`,
+  [iso(range.from), iso(range.to), null, interval(stepMs)]);
+  const rejects = await pool.query(`SELECT reason, sum(n)::bigint AS n FROM rt_rejects_minute WHERE minute >= $1 AND minute < $2 GROUP BY 1 ORDER BY 1`, [iso(range.from), iso(range.to)]);
+  const rate = await pool.query(`SELECT coalesce(sum(rate_in), 0) AS rate FROM speed_status WHERE updated_at > now() - interval '30 seconds'`);
+  const series = buckets.rows.map((r) => ({ region: r.region as string, t: (r.t as Date).toISOString(), origin: r.origin as string, n: Number(r.n) }));
+  const totals = { batch: 0, realtime: 0 };
+  for (const s of series) totals[s.origin as 'batch' | 'realtime'] += s.n;
+  return { series, totals, ingest_rate: Number(rate.rows[0]?.rate ?? 0), rejects: Object.fromEntries(rejects.rows.map((r) => [r.reason, Number(r.n)])) };
+}
+
+export async function histogram(pool: Pool, range: Range, region: string | null, bins: number) {
+  const result = await pool.query(`WITH ${WATERMARK_CTE}
+    SELECT bin_c, sum(n)::bigint AS n FROM (
+      SELECT bin_c, n FROM gold_temp_hist_hour, w WHERE hour >= $1 AND hour < $2 AND hour < w.w AND ($3::text IS NULL OR region = $3)
+      UNION ALL
+      SELECT floor(temp_c)::int, 1 FROM readings_hot, w WHERE ts >= $1 AND ts < $2 AND ts >= w.w AND temp_c IS NOT NULL AND ($3::text IS NULL OR region = $3)
+    ) b GROUP BY 1 ORDER BY 1`, [iso(range.from), iso(range.to), region]);
+  const counts = result.rows.map((r) => ({ bin: Number(r.bin_c), n: Number(r.n) }));
+  if (counts.length === 0) return { bins: [] };
+  const lo = counts[0]!.bin;
+  const hi = counts.at(-1)!.bin + 1;
+  const width = (hi - lo) / bins;
+  const out = Array.from({ length: bins }, (_, i) => ({ from: lo + i * width, to: lo + (i + 1) * width, n: 0 }));
+  for (const c of counts) out[Math.min(bins - 1, Math.floor((c.bin - lo) / width))]!.n += c.n;
+  return { bins: out };
+}
+
+export async function latestHosts(pool: Pool, region: string | null) {
+  const result = await pool.query(`SELECT * FROM rt_host_latest WHERE ($1::text IS NULL OR region = $1) ORDER BY region, host_id`, [region]);
+  return result.rows.map((r) => ({ ...r, ts: (r.ts as Date).toISOString(), cpu_level: cpuLevel(r.cpu_pct as number | null) }));
+}
+
+export async function alerts(pool: Pool, status: string, range: Range, region: string | null, limit: number) {
+  const result = await pool.query(`SELECT alert_id, region, host_id, rule, kind, severity, metric, status, opened_at, resolved_at, peak_value, last_value
+    FROM alerts WHERE ($1 = 'all' OR status = $1) AND ($2::text IS NULL OR region = $2) AND opened_at < $4 AND (resolved_at IS NULL OR resolved_at >= $3)
+    ORDER BY opened_at DESC LIMIT $5`, [status, region, iso(range.from), iso(range.to), limit]);
+  return result.rows.map((r) => ({ ...r, alert_id: Number(r.alert_id), duration_s: ((r.resolved_at ?? new Date()).getTime() - r.opened_at.getTime()) / 1000 }));
+}
+
+export async function healthScores(pool: Pool, date: string | null, region: string | null, limit: number) {
+  const result = await pool.query(`SELECT region, host_id, day::text AS day, n, avg_cpu_pct, avg_mem_pct, memory_basis, high_util_pct, health_score
+    FROM gold_host_health WHERE day = coalesce($1::date, (SELECT max(day) FROM gold_host_health)) AND ($2::text IS NULL OR region = $2)
+    ORDER BY health_score ASC NULLS LAST, region, host_id LIMIT $3`, [date, region, limit]);
+  return result.rows.map((r) => ({ ...r, n: Number(r.n) }));
+}

@@ -1,0 +1,95 @@
+// The serving API over a real database: batch views before the watermark merged with
+// realtime views after it (no gap, no double count at the seam), validated parameters,
+// and a connection that cannot write.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readerPool, startServing, type Serving } from '../serving/index.ts';
+import { isolatedSchema, testBrokers, testDatabaseUrl, type IsolatedSchema } from './support/isolation.ts';
+
+const HOUR = 3_600_000;
+const W = Date.UTC(2026, 10, 20, 12);
+
+/** One region-minute row with `n` readings, all with cpu = 50. */
+const minuteRow = (table: string, minute: number, n: number) =>
+  `INSERT INTO ${table} (region, minute, n, temp_c_n, cpu_pct_n, cpu_pct_sum, cpu_pct_min, cpu_pct_max, mem_pct_n, disk_pct_n, net_in_kbps_n, net_out_kbps_n, voltage_v_n, power_w_n${table === 'rt_region_minute' ? ', shard' : ''})
+   VALUES ('usa', '${new Date(minute).toISOString()}', ${n}, 0, ${n}, ${50 * n}, 50, 50, 0, 0, 0, 0, 0, 0${table === 'rt_region_minute' ? ', 0' : ''})`;
+
+describe('serving API', () => {
+  let db: IsolatedSchema;
+  let serving: Serving;
+  const get = async (path: string) => {
+    const response = await fetch(`http://127.0.0.1:${serving.port}${path}`);
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+  const countOver = async (from: number, to: number) => {
+    const { body } = await get(`/api/timeseries?metric=cpu_pct&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&step=1h`);
+    return (body['points'] as { n: number }[]).reduce((sum, p) => sum + p.n, 0);
+  };
+
+  beforeAll(async () => {
+    db = await isolatedSchema('serving');
+    // Realtime holds the two hours around W (the hour before W not yet expired); batch holds the hours before W.
+    for (let m = W - HOUR; m < W + HOUR; m += 60_000) await db.pool.query(minuteRow('rt_region_minute', m, 2));
+    serving = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: testBrokers(), port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await serving.close();
+    await db.drop();
+  });
+
+  it('counts everything from the realtime views before the first batch run', async () => {
+    expect(await countOver(W - HOUR, W + HOUR)).toBe(240);
+  });
+
+  it('counts each reading once across the watermark after a batch run publishes', async () => {
+    for (let m = W - 3 * HOUR; m < W; m += 60_000) await db.pool.query(minuteRow('gold_region_minute', m, 2));
+    await db.pool.query(`INSERT INTO batch_watermark (watermark, run_id, published_at) VALUES ($1, 'r1', now())`, [new Date(W)]);
+    expect(await countOver(W - 3 * HOUR, W + HOUR)).toBe(3 * 120 + 120);
+    expect(await countOver(W - HOUR, W + HOUR)).toBe(240);
+    const volume = await get(`/api/volume?from=${new Date(W - HOUR).toISOString()}&to=${new Date(W + HOUR).toISOString()}&step=1h`);
+    expect(volume.body['totals']).toEqual({ batch: 120, realtime: 120 });
+  });
+
+  it('answers the overview with averages per region', async () => {
+    const { status, body } = await get(`/api/overview?from=${new Date(W - HOUR).toISOString()}&to=${new Date(W + HOUR).toISOString()}`);
+    expect(status).toBe(200);
+    expect(body['regions'][0]).toMatchObject({ region: 'usa', readings: 240, cpu_pct: 50 });
+  });
+
+  it.each([
+    ['/api/timeseries?bogus=1', 'unknown_parameter'],
+    ['/api/timeseries?metric=cpu_pct;DROP TABLE alerts', 'invalid_parameter'],
+    ["/api/overview?region=usa' OR '1'='1", 'invalid_parameter'],
+    ['/api/timeseries?group=host&host=x%27%29%3B--', 'invalid_parameter'],
+    ['/api/timeseries?from=yesterday', 'invalid_parameter'],
+    ['/api/timeseries?from=2026-11-21T00:00:00Z&to=2026-11-20T00:00:00Z', 'invalid_parameter'],
+    ['/api/timeseries?step=1s', 'invalid_parameter'],
+    ['/api/histogram?bins=0', 'invalid_parameter'],
+    ['/api/alerts?status=open', 'invalid_parameter'],
+    ['/api/health-scores?date=2026-13', 'invalid_parameter'],
+  ])('rejects %s with 400 %s', async (path, code) => {
+    const { status, body } = await get(path);
+    expect(status).toBe(400);
+    expect(body).toEqual({ error: { code, message: expect.any(String) } });
+  });
+
+  it('reports health, documents itself and sends security headers without CORS', async () => {
+    const health = await get('/api/health');
+    expect(health.body).toMatchObject({ postgres: { ok: true }, kafka: { ok: true }, batch: { watermark: new Date(W).toISOString() } });
+    const spec = await get('/api/openapi.json');
+    expect(Object.keys(spec.body['paths'])).toEqual(expect.arrayContaining(['/api/overview', '/api/timeseries', '/api/histogram', '/api/volume', '/api/hosts', '/api/alerts', '/api/health-scores']));
+    const response = await fetch(`http://127.0.0.1:${serving.port}/api/hosts`);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('connects as a role that cannot write', async () => {
+    const pool = readerPool({ databaseUrl: testDatabaseUrl(), schema: db.schema });
+    await expect(pool.query(`DELETE FROM alerts`)).rejects.toThrow(/read-only transaction|permission denied/);
+    const client = await pool.connect();
+    await client.query('SET default_transaction_read_only = off'); // even then, the role itself may not write
+    await expect(client.query('DELETE FROM alerts')).rejects.toThrow(/permission denied/);
+    client.release();
+    await pool.end();
+  });
+});

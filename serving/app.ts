@@ -8,8 +8,10 @@ import { HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
 import { adaptiveStep, parseQuery, schemas, timeRange } from './params.ts';
 import * as q from './queries.ts';
+import { ARROW_STREAM, seriesToArrow } from './arrow.ts';
+import { streamHandler, type AlertFeed } from './stream.ts';
 
-export interface AppContext { pool: Pool; kafkaBrokers: readonly string[]; logger?: Logger }
+export interface AppContext { pool: Pool; kafkaBrokers: readonly string[]; feed: AlertFeed; logger?: Logger }
 
 function kafkaHealth(brokers: readonly string[]) {
   let cached: { at: number; value: Promise<{ ok: boolean; detail: string }> } | undefined;
@@ -64,8 +66,13 @@ export function createApp(ctx: AppContext): express.Express {
     const points = p.group === 'region'
       ? await q.timeseriesByRegion(pool, p.metric, range, p.region ?? null, step)
       : await q.timeseriesByHost(pool, p.metric, range, p.region ?? null, p.host ?? null, step);
+    if (req.accepts(['application/json', ARROW_STREAM]) === ARROW_STREAM) {
+      res.type(ARROW_STREAM).send(Buffer.from(seriesToArrow(points)));
+      return;
+    }
     res.json({ metric: p.metric, group: p.group, step_ms: step, points });
   });
+  app.get('/api/stream', (req, res) => streamHandler(req, res, pool, ctx.feed));
   app.get('/api/histogram', async (req, res) => {
     const p = parseQuery(schemas.histogram, req.query);
     res.json({ metric: p.metric, ...(await q.histogram(pool, timeRange(p.from, p.to), p.region ?? null, p.bins)) });

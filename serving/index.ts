@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import { createPool, type Logger, type Pool } from '../infra/index.ts';
 import { createApp } from './app.ts';
+import { AlertFeed } from './stream.ts';
 
 export interface ServingOptions {
   databaseUrl: string;
@@ -25,7 +26,9 @@ export function readerPool(options: Pick<ServingOptions, 'databaseUrl' | 'schema
 
 export async function startServing(options: ServingOptions): Promise<Serving> {
   const pool = readerPool(options);
-  const app = createApp({ pool, kafkaBrokers: options.kafkaBrokers, ...(options.logger ? { logger: options.logger } : {}) });
+  const feed = new AlertFeed({ databaseUrl: options.databaseUrl, schema: options.schema, ...(options.logger ? { logger: options.logger } : {}) });
+  const listening = feed.start();
+  const app = createApp({ pool, kafkaBrokers: options.kafkaBrokers, feed, ...(options.logger ? { logger: options.logger } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(options.port, options.host ?? '0.0.0.0', () => resolve(s));
   });
@@ -35,6 +38,8 @@ export async function startServing(options: ServingOptions): Promise<Serving> {
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await feed.stop();
+      await listening;
       await pool.end();
     },
   };

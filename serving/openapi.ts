@@ -16,7 +16,7 @@ export const OPENAPI = {
   paths: {
     '/api/health': get('Status of Kafka, PostgreSQL, the speed consumers and the last batch run', []),
     '/api/overview': get('Per region: average temperature and CPU with deltas against the previous period, current power, active hosts, hosts per CPU level', [region, ...range]),
-    '/api/timeseries': get('Bucketed series of one metric per region or host', [
+    '/api/timeseries': get('Bucketed series of one metric per region or host (JSON, or an Apache Arrow IPC stream when Accept is application/vnd.apache.arrow.stream)', [
       q('metric', { enum: METRICS }, 'metric, default cpu_pct'), q('group', { enum: ['region', 'host'] }, 'series per region (default) or host'),
       region, q('host', { type: 'string' }, 'only this host'), ...range, q('step', { type: 'string', pattern: '^\\d+(s|m|h|d)$' }, 'bucket width, default adapts to the range'),
     ]),
@@ -25,6 +25,7 @@ export const OPENAPI = {
     '/api/hosts': get('The latest reading of every host with its CPU level', [region]),
     '/api/alerts': get('Alerts', [q('status', { enum: ['firing', 'resolved', 'all'] }, 'default all'), region, ...range, q('limit', { type: 'integer' }, 'default 200')]),
     '/api/health-scores': get('Daily health score per host, worst first', [q('date', { type: 'string', format: 'date' }, 'default: latest day'), region, q('limit', { type: 'integer' }, 'default 20')]),
+    '/api/stream': { get: { summary: 'Server-Sent Events: overview and volume every interval, alerts as they open and resolve', parameters: [region, q('interval', { enum: ['1s', '5s', '30s', '1m'] }, 'default 1s')], responses: { 200: { description: 'text/event-stream' }, 400: error } } },
     '/api/openapi.json': get('This document', []),
   },
   components: {

@@ -34,6 +34,10 @@ export const schemas = {
   hosts: z.object({ region: REGION.optional() }).strict(),
   alerts: z.object({ status: z.enum(['firing', 'resolved', 'all']).default('all'), region: REGION.optional(), from: INSTANT.optional(), to: INSTANT.optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }).strict(),
   healthScores: z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional(), region: REGION.optional(), limit: z.coerce.number().int().min(1).max(1000).default(20) }).strict(),
+  stream: z.object({
+    region: REGION.optional(),
+    interval: z.enum(['1s', '5s', '30s', '1m']).default('1s').transform((v) => ({ '1s': 1000, '5s': 5000, '30s': 30_000, '1m': 60_000 })[v]),
+  }).strict(),
   none: z.object({}).strict(),
 } as const;
 

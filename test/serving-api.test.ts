@@ -93,3 +93,46 @@ describe('serving API', () => {
     await pool.end();
   });
 });
+
+describe('serving API: Arrow and live push', () => {
+  let db: IsolatedSchema;
+  let serving: Serving;
+  beforeAll(async () => {
+    db = await isolatedSchema('servingpush');
+    for (let m = W - 10 * 60_000; m < W; m += 60_000) await db.pool.query(minuteRow('rt_region_minute', m, 3));
+    serving = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: testBrokers(), port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await serving.close();
+    await db.drop();
+  });
+
+  it('answers a time series as an Arrow IPC stream when asked for one', async () => {
+    const { tableFromIPC } = await import('apache-arrow');
+    const url = `http://127.0.0.1:${serving.port}/api/timeseries?metric=cpu_pct&from=${new Date(W - HOUR).toISOString()}&to=${new Date(W).toISOString()}&step=1m`;
+    const response = await fetch(url, { headers: { accept: 'application/vnd.apache.arrow.stream' } });
+    expect(response.headers.get('content-type')).toContain('application/vnd.apache.arrow.stream');
+    const table = tableFromIPC(new Uint8Array(await response.arrayBuffer()));
+    expect(table.numRows).toBe(10);
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['series', 't_ms', 'n', 'avg', 'min', 'max']);
+    expect(table.getChild('avg')?.get(0)).toBe(50);
+  });
+
+  it('pushes overview and volume events, and alerts as they open', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`http://127.0.0.1:${serving.port}/api/stream?interval=1s`, { signal: controller.signal });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    let text = '';
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) text += new TextDecoder().decode((await reader.read()).value);
+    };
+    await readUntil('event: volume');
+    expect(text).toContain('retry: 3000');
+    expect(text).toContain('event: overview');
+    await db.pool.query(`SELECT pg_notify('pulse_alerts', $1)`, [JSON.stringify({ schema: db.schema, event: 'opened', host_id: 'h-1', rule: 'temp_critical' })]);
+    await readUntil('event: alert');
+    expect(text).toContain('"host_id":"h-1"');
+    controller.abort();
+  });
+});

@@ -1,2 +1,4 @@
-// Public surface of dashboard/ (Svelte + Chart.js). Built by its own issue; empty until then.
-export {};
+// Public surface of dashboard/: where the built dashboard is (`npm run build:dashboard`).
+import { fileURLToPath } from 'node:url';
+
+export const DASHBOARD_DIST = fileURLToPath(new URL('./dist', import.meta.url));

@@ -1,7 +1,9 @@
 // The serving layer's HTTP surface (Express 5): validated JSON endpoints over the merged
 // views, security headers, no CORS, and errors as {error: {code, message}}.
 
+import { existsSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { DASHBOARD_DIST } from '../dashboard/index.ts';
 import helmet from 'helmet';
 import { probeKafka, rootMessage, type Logger, type Pool } from '../infra/index.ts';
 import { HttpError } from './errors.ts';
@@ -98,6 +100,8 @@ export function createApp(ctx: AppContext): express.Express {
     res.json(OPENAPI);
   });
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
+  if (existsSync(DASHBOARD_DIST)) app.use(express.static(DASHBOARD_DIST));
+  else app.get('/', (_req, res) => res.type('text/plain').send('The dashboard is not built: run `npm run build:dashboard`. The API is under /api.'));
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof HttpError) return res.status(error.status).json({ error: { code: error.code, message: error.message } });

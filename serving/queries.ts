@@ -59,7 +59,7 @@ export async function overview(pool: Pool, range: Range, region: string | null) 
       region: name, readings: current?.readings ?? 0,
       temp_c: current?.temp_c ?? null, temp_c_delta: delta(current?.temp_c, previous?.temp_c),
       cpu_pct: current?.cpu_pct ?? null, cpu_pct_delta: delta(current?.cpu_pct, previous?.cpu_pct),
-      power_kw: latest.reduce((sum, h) => sum + ((h.power_w as number | null) ?? 0), 0) / 1000,
+      power_kw: latest.some((h) => h.power_w !== null) ? latest.reduce((sum, h) => sum + ((h.power_w as number | null) ?? 0), 0) / 1000 : null,
       active_hosts: activeByRegion.get(name) ?? 0, cpu_levels: levels,
     };
   });

@@ -1,0 +1,9 @@
+// Chart.js with only the parts the dashboard uses, registered once.
+import {
+  BarController, BarElement, CategoryScale, Chart, Decimation, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
+} from 'chart.js';
+
+Chart.register(BarController, BarElement, CategoryScale, Decimation, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+
+export { Chart };
+export const PALETTE = ['#4e9af1', '#f59e0b', '#10b981', '#ef4444', '#a855f7', '#14b8a6', '#f472b6', '#84cc16'];

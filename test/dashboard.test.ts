@@ -1,0 +1,109 @@
+/// <reference lib="dom" />
+// The dashboard in a real browser against a running stack with live data: charts draw,
+// an injected overheating incident reaches the alerts list and the banner within seconds,
+// playback at 10× runs about ten times faster than at 1×, filters change what is shown.
+
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLiveGenerator, type LiveGenerator } from '../generator/index.ts';
+import { ensureTopics, packageRoot } from '../infra/index.ts';
+import { startServing, type Serving } from '../serving/index.ts';
+import { startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
+import { SCHEMA_HEADER } from '../telemetry/index.ts';
+import { launchBrowser } from './support/browser.ts';
+import { isolatedSchema, testBrokers, testDatabaseUrl, testKafka, uniqueName, type IsolatedSchema } from './support/isolation.ts';
+import { produce } from './support/telemetry-fixtures.ts';
+
+const SHOTS = join(packageRoot, 'test-results', 'dashboard');
+
+describe('dashboard in a browser', () => {
+  const kafka = testKafka();
+  const topic = uniqueName('dash');
+  let db: IsolatedSchema;
+  let dataDir: string;
+  let speed: SpeedLayer;
+  let generator: LiveGenerator;
+  let serving: Serving;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    db = await isolatedSchema('dash');
+    dataDir = await mkdtemp(join(tmpdir(), 'pulse-dash-'));
+    await mkdir(SHOTS, { recursive: true });
+    await ensureTopics(kafka, [{ topic, numPartitions: 3 }, { topic: `${topic}-control` }, { topic: `${topic}-labels` }]);
+    speed = await startSpeedLayer({
+      kafka, topic, group: uniqueName('dash-group'), databaseUrl: testDatabaseUrl(), schema: db.schema, dataDir, dlqTopic: uniqueName('dlq'),
+      alertForReadings: 3, expiryOverlapMs: 3_600_000, archiveRollBytes: 1_048_576, archiveRollMs: 60_000, statusIntervalMs: 1000,
+    });
+    generator = await startLiveGenerator({
+      kafka, topic, rate: 300, serversPerRegion: 5, seed: 9, regions: ['india', 'usa', 'germany'], incidentRate: 0,
+      controlTopic: `${topic}-control`, labelsTopic: `${topic}-labels`,
+    });
+    serving = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: testBrokers(), port: 0, host: '127.0.0.1' });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+    await page.goto(`http://127.0.0.1:${serving.port}/`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await serving?.close();
+    await generator?.close();
+    await speed?.close();
+    await db?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const points = (testid: string) => page.getAttribute(`[data-testid="${testid}"]`, 'data-points').then(Number);
+
+  it('draws the charts from live data', async () => {
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="cpu-chart"]')?.getAttribute('data-points')) > 0, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="temp-histogram"]')?.getAttribute('data-points')) > 0, undefined, { timeout: 30_000 });
+    expect(await points('volume-chart')).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="kpis"] article').count()).toBe(3);
+    await page.screenshot({ path: join(SHOTS, 'live.png'), fullPage: true });
+  });
+
+  it('shows an injected overheating incident in the alerts list and the banner within seconds', async () => {
+    const now = Date.now();
+    await produce(kafka, topic, [95, 96, 97, 98].map((temp_c, i) => ({
+      key: 'hot-dash', headers: { [SCHEMA_HEADER]: 'pulse/v1' },
+      value: JSON.stringify({ event_id: `hot-dash-${i}`, ts: now - (4 - i) * 1000, region: 'usa', host_id: 'hot-dash', temp_c, cpu_pct: 40 }),
+    })));
+    const started = Date.now();
+    await page.waitForSelector('[data-testid="alerts"] [data-testid="alert-row"]:has-text("hot-dash")', { timeout: 15_000 });
+    await page.waitForSelector('[data-testid="critical-banner"]:has-text("hot-dash")', { timeout: 15_000 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await page.screenshot({ path: join(SHOTS, 'alert.png'), fullPage: true });
+  });
+
+  it('replays a window about ten times faster at 10× than at 1×', async () => {
+    await page.click('[data-testid="playback-load"]');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="playback-chart"]')?.getAttribute('data-points')) >= 0);
+    const advance = async (speed: string) => {
+      await page.selectOption('[data-testid="playback-speed"]', speed);
+      const before = Number(await page.getAttribute('[data-testid="playback-cursor"]', 'data-cursor'));
+      await page.click('[data-testid="playback-play"]');
+      await page.waitForTimeout(2000);
+      await page.click('[data-testid="playback-pause"]');
+      return Number(await page.getAttribute('[data-testid="playback-cursor"]', 'data-cursor')) - before;
+    };
+    const slow = await advance('1');
+    const fast = await advance('10');
+    expect(slow).toBeGreaterThan(1000);
+    expect(fast / slow).toBeGreaterThan(7);
+    expect(fast / slow).toBeLessThan(13);
+    await page.screenshot({ path: join(SHOTS, 'playback.png'), fullPage: true });
+  });
+
+  it('narrows what is shown when a region is picked', async () => {
+    await page.selectOption('[data-testid="region-filter"]', 'india');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="kpis"] article').length === 1, undefined, { timeout: 15_000 });
+    expect(await page.textContent('[data-testid="kpis"] article h3')).toBe('india');
+    await page.screenshot({ path: join(SHOTS, 'filtered.png'), fullPage: true });
+  });
+});

@@ -80,6 +80,8 @@ const ENV_SCHEMA = z.object({
   PULSE_ARCHIVE_ROLL_MB: z.coerce.number().positive().max(4096).default(64),
   /** …or this age. */
   PULSE_ARCHIVE_ROLL_AGE: duration('5m'),
+  /** Bearer token that allows changing the live feed's rate through the serving layer (unset: off). */
+  PULSE_CONTROL_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   /** DuckDB memory limit of a batch run; it spills to $PULSE_DATA_DIR/batch beyond it. */
   PULSE_BATCH_MEMORY: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 512MB or 2GB').default('2GB'),
 });
@@ -101,6 +103,8 @@ export interface Config {
     readonly archiveRollMs: number;
   };
   readonly batch: { readonly memoryLimit: string };
+  /** Secret: never logged. */
+  readonly controlToken: string | undefined;
 }
 
 function absolute(path: string, cwd: string): string {
@@ -135,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       archiveRollMs: e.PULSE_ARCHIVE_ROLL_AGE,
     }),
     batch: Object.freeze({ memoryLimit: e.PULSE_BATCH_MEMORY }),
+    controlToken: e.PULSE_CONTROL_TOKEN,
   });
 }
 

@@ -13,7 +13,7 @@ import * as q from './queries.ts';
 import { ARROW_STREAM, seriesToArrow } from './arrow.ts';
 import { streamHandler, type AlertFeed } from './stream.ts';
 
-export interface AppContext { pool: Pool; kafkaBrokers: readonly string[]; feed: AlertFeed; logger?: Logger }
+export interface AppContext { pool: Pool; kafkaBrokers: readonly string[]; feed: AlertFeed; control: (req: Request, res: Response) => Promise<void>; logger?: Logger }
 
 function kafkaHealth(brokers: readonly string[]) {
   let cached: { at: number; value: Promise<{ ok: boolean; detail: string }> } | undefined;
@@ -75,6 +75,7 @@ export function createApp(ctx: AppContext): express.Express {
     res.json({ metric: p.metric, group: p.group, step_ms: step, points });
   });
   app.get('/api/stream', (req, res) => streamHandler(req, res, pool, ctx.feed));
+  app.post('/api/control/rate', ctx.control);
   app.get('/api/histogram', async (req, res) => {
     const p = parseQuery(schemas.histogram, req.query);
     res.json({ metric: p.metric, ...(await q.histogram(pool, timeRange(p.from, p.to), p.region ?? null, p.bins)) });

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { createPool, type Logger, type Pool } from '../infra/index.ts';
 import { createApp } from './app.ts';
 import { AlertFeed } from './stream.ts';
+import { controlHandler } from './control.ts';
 
 export interface ServingOptions {
   databaseUrl: string;
@@ -11,6 +12,9 @@ export interface ServingOptions {
   kafkaBrokers: readonly string[];
   port: number;
   host?: string;
+  /** Bearer token for POST /api/control/rate; control is off without one. */
+  controlToken?: string;
+  controlTopic?: string;
   logger?: Logger;
 }
 
@@ -28,7 +32,8 @@ export async function startServing(options: ServingOptions): Promise<Serving> {
   const pool = readerPool(options);
   const feed = new AlertFeed({ databaseUrl: options.databaseUrl, schema: options.schema, ...(options.logger ? { logger: options.logger } : {}) });
   const listening = feed.start();
-  const app = createApp({ pool, kafkaBrokers: options.kafkaBrokers, feed, ...(options.logger ? { logger: options.logger } : {}) });
+  const control = controlHandler({ kafkaBrokers: options.kafkaBrokers, token: options.controlToken, ...(options.controlTopic ? { topic: options.controlTopic } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+  const app = createApp({ pool, kafkaBrokers: options.kafkaBrokers, feed, control: control.handler, ...(options.logger ? { logger: options.logger } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(options.port, options.host ?? '0.0.0.0', () => resolve(s));
   });
@@ -40,6 +45,7 @@ export async function startServing(options: ServingOptions): Promise<Serving> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await feed.stop();
       await listening;
+      await control.close();
       await pool.end();
     },
   };

@@ -26,9 +26,11 @@ export const OPENAPI = {
     '/api/alerts': get('Alerts', [q('status', { enum: ['firing', 'resolved', 'all'] }, 'default all'), region, ...range, q('limit', { type: 'integer' }, 'default 200')]),
     '/api/health-scores': get('Daily health score per host, worst first', [q('date', { type: 'string', format: 'date' }, 'default: latest day'), region, q('limit', { type: 'integer' }, 'default 20')]),
     '/api/stream': { get: { summary: 'Server-Sent Events: overview and volume every interval, alerts as they open and resolve', parameters: [region, q('interval', { enum: ['1s', '5s', '30s', '1m'] }, 'default 1s')], responses: { 200: { description: 'text/event-stream' }, 400: error } } },
+    '/api/control/rate': { post: { summary: 'Change the live generator rate (bearer token from PULSE_CONTROL_TOKEN)', security: [{ bearer: [] }], requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { rate: { type: 'number', minimum: 0, maximum: 100000 } }, required: ['rate'] } } } }, responses: { 202: { description: 'rate change sent' }, 400: error, 401: error, 403: error } } },
     '/api/openapi.json': get('This document', []),
   },
   components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
     schemas: {
       Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
     },

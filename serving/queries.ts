@@ -27,11 +27,12 @@ export async function timeseriesByHost(pool: Pool, metric: Metric, range: Range,
 }
 
 async function regionAverages(pool: Pool, range: Range, region: string | null) {
-  const sql = `WITH ${WATERMARK_CTE}, ${regionMinutes('temp_c', 'cpu_pct')}
-    SELECT region, sum(n)::bigint AS readings, sum(temp_c_sum) / nullif(sum(temp_c_n), 0) AS temp_c, sum(cpu_pct_sum) / nullif(sum(cpu_pct_n), 0) AS cpu_pct
+  const sql = `WITH ${WATERMARK_CTE}, ${regionMinutes('temp_c', 'cpu_pct', 'disk_pct')}
+    SELECT region, sum(n)::bigint AS readings, sum(temp_c_sum) / nullif(sum(temp_c_n), 0) AS temp_c, sum(cpu_pct_sum) / nullif(sum(cpu_pct_n), 0) AS cpu_pct,
+      sum(disk_pct_sum) / nullif(sum(disk_pct_n), 0) AS disk_pct
     FROM minutes GROUP BY region`;
   const result = await pool.query(sql, [iso(range.from), iso(range.to), region]);
-  return new Map(result.rows.map((r) => [r.region as string, { temp_c: r.temp_c as number | null, cpu_pct: r.cpu_pct as number | null, readings: Number(r.readings) }]));
+  return new Map(result.rows.map((r) => [r.region as string, { temp_c: r.temp_c as number | null, cpu_pct: r.cpu_pct as number | null, disk_pct: r.disk_pct as number | null, readings: Number(r.readings) }]));
 }
 
 export async function overview(pool: Pool, range: Range, region: string | null) {
@@ -58,7 +59,7 @@ export async function overview(pool: Pool, range: Range, region: string | null) 
     return {
       region: name, readings: current?.readings ?? 0,
       temp_c: current?.temp_c ?? null, temp_c_delta: delta(current?.temp_c, previous?.temp_c),
-      cpu_pct: current?.cpu_pct ?? null, cpu_pct_delta: delta(current?.cpu_pct, previous?.cpu_pct),
+      cpu_pct: current?.cpu_pct ?? null, cpu_pct_delta: delta(current?.cpu_pct, previous?.cpu_pct), disk_pct: current?.disk_pct ?? null,
       power_kw: latest.some((h) => h.power_w !== null) ? latest.reduce((sum, h) => sum + ((h.power_w as number | null) ?? 0), 0) / 1000 : null,
       active_hosts: activeByRegion.get(name) ?? 0, cpu_levels: levels,
     };

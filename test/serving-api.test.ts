@@ -4,7 +4,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readerPool, startServing, type Serving } from '../serving/index.ts';
-import { isolatedSchema, testBrokers, testDatabaseUrl, type IsolatedSchema } from './support/isolation.ts';
+import { ensureTopics } from '../infra/index.ts';
+import { isolatedSchema, testBrokers, testDatabaseUrl, testKafka, uniqueName, type IsolatedSchema } from './support/isolation.ts';
 
 const HOUR = 3_600_000;
 const W = Date.UTC(2026, 10, 20, 12);
@@ -134,5 +135,45 @@ describe('serving API: Arrow and live push', () => {
     await readUntil('event: alert');
     expect(text).toContain('"host_id":"h-1"');
     controller.abort();
+  });
+});
+
+describe('serving API: live-feed control', () => {
+  const token = 'a-test-token-of-enough-length';
+  const controlTopic = uniqueName('control');
+  let db: IsolatedSchema;
+  let open: Serving;
+  let closed: Serving;
+  const post = (serving: Serving, body: unknown, auth?: string) => fetch(`http://127.0.0.1:${serving.port}/api/control/rate`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: JSON.stringify(body),
+  });
+  beforeAll(async () => {
+    db = await isolatedSchema('servingctl');
+    await ensureTopics(testKafka(), [{ topic: controlTopic, numPartitions: 1 }]);
+    open = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: testBrokers(), port: 0, host: '127.0.0.1', controlToken: token, controlTopic });
+    closed = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: testBrokers(), port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await open.close();
+    await closed.close();
+    await db.drop();
+  });
+
+  it('is off without a configured token, and refuses a missing or wrong token', async () => {
+    expect((await post(closed, { rate: 10 }, `Bearer ${token}`)).status).toBe(403);
+    expect((await post(open, { rate: 10 })).status).toBe(401);
+    expect((await post(open, { rate: 10 }, 'Bearer wrong-token-of-some-length')).status).toBe(401);
+    expect((await post(open, { rate: -1 }, `Bearer ${token}`)).status).toBe(400);
+  });
+
+  it('sends a set_rate command to the control topic with the right token', async () => {
+    const response = await post(open, { rate: 750 }, `Bearer ${token}`);
+    expect(response.status).toBe(202);
+    const consumer = testKafka().consumer({ groupId: uniqueName('ctl-reader') });
+    await consumer.connect();
+    await consumer.subscribe({ topic: controlTopic, fromBeginning: true });
+    const value = await new Promise<string>((resolve) => void consumer.run({ eachMessage: async ({ message }) => resolve(message.value?.toString() ?? '') }));
+    await consumer.disconnect();
+    expect(JSON.parse(value)).toEqual({ type: 'set_rate', rate: 750 });
   });
 });

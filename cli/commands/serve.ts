@@ -16,7 +16,7 @@ export function registerServeCommand(program: Command, getConfig: ConfigSource):
       const admin = createPool({ databaseUrl: config.databaseUrl, max: 1, logger });
       await migrate(admin, config.dbSchema).finally(() => admin.end());
       const { startServing } = await import('../../serving/index.ts');
-      const serving = await startServing({ databaseUrl: config.databaseUrl, schema: config.dbSchema, kafkaBrokers: config.kafkaBrokers, port: config.port, host: flags.host, logger });
+      const serving = await startServing({ databaseUrl: config.databaseUrl, schema: config.dbSchema, kafkaBrokers: config.kafkaBrokers, port: config.port, host: flags.host, ...(config.controlToken ? { controlToken: config.controlToken } : {}), logger });
       logger.info({ url: `http://localhost:${serving.port}/` }, 'serving');
       closeOnSignal(() => serving.close(), logger);
     });

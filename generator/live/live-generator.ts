@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, Message, Producer } from 'kafkajs';
 import { CONTROL_TOPIC, LABELS_TOPIC, type Logger } from '../../infra/index.ts';
 import { SCHEMA_HEADER } from '../../telemetry/index.ts';
-import { parseControlCommand } from './control.ts';
+import { parseControlCommand } from '../../telemetry/index.ts';
 import { LiveFleet, type LiveFleetOptions } from './live-fleet.ts';
 
 export interface LiveGeneratorOptions extends LiveFleetOptions {

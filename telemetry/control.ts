@@ -1,5 +1,5 @@
-// Commands sent to running producers over the control topic. Parsed defensively:
-// a malformed command is ignored and reported, never fatal.
+// Commands sent to running producers over the control topic (a contract between the serving
+// layer and the live generator). Parsed defensively: a malformed command is ignored, never fatal.
 
 export type ControlCommand = { type: 'set_rate'; rate: number };
 

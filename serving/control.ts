@@ -1,0 +1,38 @@
+// Changing the live generator's rate from the dashboard: POST /api/control/rate with a
+// bearer token from PULSE_CONTROL_TOKEN. Without a configured token the endpoint is off.
+
+import { timingSafeEqual } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Producer } from 'kafkajs';
+import { z } from 'zod';
+import { CONTROL_TOPIC, createKafka, type Logger } from '../infra/index.ts';
+import { setRateCommand } from '../telemetry/index.ts';
+import { HttpError } from './errors.ts';
+
+const BODY = z.object({ rate: z.number().min(0).max(100_000) }).strict();
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function controlHandler(options: { kafkaBrokers: readonly string[]; token: string | undefined; topic?: string; logger?: Logger }) {
+  let producer: Promise<Producer> | undefined;
+  const connect = () => (producer ??= (async () => {
+    const p = createKafka({ brokers: options.kafkaBrokers, clientId: 'pulse-serving-control', ...(options.logger ? { logger: options.logger } : {}) }).producer();
+    await p.connect();
+    return p;
+  })());
+  const handler = async (req: Request, res: Response) => {
+    if (!options.token) throw new HttpError(403, 'control_disabled', 'live-feed control is off: set PULSE_CONTROL_TOKEN on the serving layer');
+    const header = req.get('authorization') ?? '';
+    if (!header.startsWith('Bearer ') || !sameToken(header.slice(7), options.token)) throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
+    const parsed = BODY.safeParse(req.body);
+    if (!parsed.success) throw new HttpError(400, 'invalid_parameter', `rate: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    await (await connect()).send({ topic: options.topic ?? CONTROL_TOPIC, messages: [{ value: setRateCommand(parsed.data.rate) }] });
+    options.logger?.info({ rate: parsed.data.rate }, 'live rate change requested');
+    res.status(202).json({ rate: parsed.data.rate });
+  };
+  return { handler, close: async () => { if (producer) await (await producer).disconnect(); } };
+}

@@ -12,6 +12,7 @@ import { adaptiveStep, parseQuery, schemas, timeRange } from './params.ts';
 import * as q from './queries.ts';
 import { ARROW_STREAM, seriesToArrow } from './arrow.ts';
 import { streamHandler, type AlertFeed } from './stream.ts';
+import { cacheKey, MicroCache } from './cache.ts';
 
 export interface AppContext { pool: Pool; kafkaBrokers: readonly string[]; feed: AlertFeed; control: (req: Request, res: Response) => Promise<void>; logger?: Logger }
 
@@ -50,6 +51,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(express.json({ limit: '16kb' }));
   const kafka = kafkaHealth(ctx.kafkaBrokers);
   const { pool } = ctx;
+  const cache = new MicroCache();
 
   app.get('/api/health', async (req, res) => {
     parseQuery(schemas.none, req.query);
@@ -59,15 +61,16 @@ export function createApp(ctx: AppContext): express.Express {
   app.get('/api/overview', async (req, res) => {
     const p = parseQuery(schemas.overview, req.query);
     const range = timeRange(p.from, p.to);
-    res.json({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), regions: await q.overview(pool, range, p.region ?? null) });
+    const regions = await cache.get(cacheKey('overview', { ...range, region: p.region }), () => q.overview(pool, range, p.region ?? null));
+    res.json({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), regions });
   });
   app.get('/api/timeseries', async (req, res) => {
     const p = parseQuery(schemas.timeseries, req.query);
     const range = timeRange(p.from, p.to);
     const step = p.step ?? adaptiveStep(range);
-    const points = p.group === 'region'
-      ? await q.timeseriesByRegion(pool, p.metric, range, p.region ?? null, step)
-      : await q.timeseriesByHost(pool, p.metric, range, p.region ?? null, p.host ?? null, step);
+    const points = await cache.get(cacheKey('timeseries', { ...p, ...range, step }), () => (p.group === 'region'
+      ? q.timeseriesByRegion(pool, p.metric, range, p.region ?? null, step)
+      : q.timeseriesByHost(pool, p.metric, range, p.region ?? null, p.host ?? null, step)));
     if (req.accepts(['application/json', ARROW_STREAM]) === ARROW_STREAM) {
       res.type(ARROW_STREAM).send(Buffer.from(seriesToArrow(points)));
       return;
@@ -78,12 +81,14 @@ export function createApp(ctx: AppContext): express.Express {
   app.post('/api/control/rate', ctx.control);
   app.get('/api/histogram', async (req, res) => {
     const p = parseQuery(schemas.histogram, req.query);
-    res.json({ metric: p.metric, ...(await q.histogram(pool, timeRange(p.from, p.to), p.region ?? null, p.bins)) });
+    const range = timeRange(p.from, p.to);
+    res.json({ metric: p.metric, ...(await cache.get(cacheKey('histogram', { ...p, ...range }), () => q.histogram(pool, range, p.region ?? null, p.bins))) });
   });
   app.get('/api/volume', async (req, res) => {
     const p = parseQuery(schemas.volume, req.query);
     const range = timeRange(p.from, p.to);
-    res.json(await q.volume(pool, range, p.step ?? adaptiveStep(range, 120)));
+    const step = p.step ?? adaptiveStep(range, 120);
+    res.json(await cache.get(cacheKey('volume', { ...range, step }), () => q.volume(pool, range, step)));
   });
   app.get('/api/hosts', async (req, res) => {
     const p = parseQuery(schemas.hosts, req.query);

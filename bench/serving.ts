@@ -1,0 +1,79 @@
+// Serving layer: latency p50/p99 of overview and timeseries at a fixed 200 requests/s over a
+// history of 10 M rows (1 M with --quick) published by the batch layer, with the speed layer
+// ingesting a live feed at the same time. Everything shares this machine.
+//   node bench/serving.ts [--quick]
+
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { createPool, freePort, migrate, servicesFromEnvOrEphemeral, silenceKnownWarnings } from '../infra/index.ts';
+import { runPulse, type Child } from './lib/pulse-child.ts';
+import { formatSummary, isQuick, saveResult, summarize } from './lib/stats.ts';
+
+silenceKnownWarnings();
+const quick = isQuick();
+const RATE = 200;
+const SECONDS = quick ? 10 : 30;
+const RUNS = 3;
+
+async function once(args: string[], env: Record<string, string>): Promise<void> {
+  const child = runPulse(args, env, '\u0000never');
+  child.ready.catch(() => undefined); // a one-shot command never prints the marker; its exit code decides
+  await new Promise<void>((resolve, reject) => child.process.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pulse ${args.join(' ')} exited ${code}`)))));
+}
+
+function load(url: string): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, overallRate: RATE, connections: 20, duration: SECONDS }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+const services = await servicesFromEnvOrEphemeral({ durable: true });
+const dataDir = await mkdtemp(join(tmpdir(), 'pulse-bench-serving-'));
+await chmod(dataDir, 0o755);
+const children: Child[] = [];
+const results: Record<string, unknown> = { rate: RATE, seconds: SECONDS };
+try {
+  const schema = `bench_serving_${Date.now().toString(36)}`;
+  const admin = createPool({ databaseUrl: services.databaseUrl, max: 1 });
+  await migrate(admin, schema);
+  await admin.end();
+  const port = await freePort();
+  const topic = `bench-serving-${Date.now()}`;
+  const env = { KAFKA_BROKERS: services.kafkaBrokers, DATABASE_URL: services.databaseUrl, PULSE_DB_SCHEMA: schema, PULSE_DATA_DIR: dataDir, PULSE_TOPIC: topic, PORT: String(port), LOG_LEVEL: 'warn' };
+  const days = quick ? 2 : 20;
+  await once(['generate', 'history', '--servers-per-region', '116', '--days', String(days)], env);
+  await once(['batch'], env);
+  console.log(`history of ${(116 * 3 * 1440 * days).toLocaleString('en-US')} rows published`);
+  const speed = runPulse(['speed'], { ...env, LOG_LEVEL: 'info' }, 'speed layer running');
+  children.push(speed);
+  await speed.ready;
+  children.push(runPulse(['generate', 'live', '--rate', '1000'], { ...env, LOG_LEVEL: 'info' }, 'live generator running'));
+  const serving = runPulse(['serve', '--host', '127.0.0.1'], { ...env, LOG_LEVEL: 'info' }, '"serving"');
+  children.push(serving);
+  await serving.ready;
+  const base = `http://127.0.0.1:${port}/api`;
+  const to = new Date().toISOString();
+  const week = new Date(Date.now() - 7 * 86_400_000).toISOString();
+  const endpoints = {
+    'overview (1 h)': `${base}/overview`,
+    'overview (7 d)': `${base}/overview?from=${week}&to=${to}`,
+    'timeseries cpu per region (7 d)': `${base}/timeseries?metric=cpu_pct&from=${week}&to=${to}`,
+    'timeseries cpu per region (1 h, live)': `${base}/timeseries?metric=cpu_pct`,
+  };
+  for (const [name, url] of Object.entries(endpoints)) {
+    const runs: autocannon.Result[] = [];
+    for (let i = 0; i < RUNS; i += 1) runs.push(await load(url));
+    const p50 = summarize(runs.map((r) => r.latency.p50));
+    const p99 = summarize(runs.map((r) => r.latency.p99));
+    const errors = runs.reduce((n, r) => n + r.errors + r.non2xx, 0);
+    results[name] = { p50, p99, errors, requests: runs.map((r) => r.requests.total) };
+    console.log(`${name.padEnd(40)} p50 ${formatSummary(p50)} ms, p99 ${formatSummary(p99)} ms at ${RATE} req/s (${errors} errors)`);
+  }
+} finally {
+  for (const child of children.reverse()) await child.stop();
+  await services.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
+console.log(`results → ${await saveResult('serving', results)}`);

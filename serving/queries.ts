@@ -37,13 +37,14 @@ async function regionAverages(pool: Pool, range: Range, region: string | null) {
 
 export async function overview(pool: Pool, range: Range, region: string | null) {
   const span = range.to - range.from;
-  const [now, before, hosts] = await Promise.all([
+  // Independent questions, asked at once on separate connections.
+  const [now, before, hosts, active] = await Promise.all([
     regionAverages(pool, range, region),
     regionAverages(pool, { from: range.from - span, to: range.from }, region),
     pool.query(`SELECT region, host_id, cpu_pct, power_w, ts FROM rt_host_latest WHERE ($1::text IS NULL OR region = $1)`, [region]),
+    pool.query(`WITH ${WATERMARK_CTE}, ${hostBuckets('cpu_pct')} SELECT region, count(DISTINCT host_id)::int AS hosts FROM host_rows GROUP BY 1`,
+      [iso(range.from), iso(range.to), region, null]),
   ]);
-  const active = await pool.query(`WITH ${WATERMARK_CTE}, ${hostBuckets('cpu_pct')} SELECT region, count(DISTINCT host_id)::int AS hosts FROM host_rows GROUP BY 1`,
-    [iso(range.from), iso(range.to), region, null]);
   const activeByRegion = new Map(active.rows.map((r) => [r.region as string, r.hosts as number]));
   const regions = [...new Set([...now.keys(), ...activeByRegion.keys(), ...hosts.rows.map((h) => h.region as string)])].sort();
   const delta = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null ? null : a - b);

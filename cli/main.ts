@@ -10,6 +10,7 @@ import { registerServeCommand } from './commands/serve.ts';
 import { registerSourceCommands } from './commands/sources.ts';
 import { registerSpeedCommand } from './commands/speed.ts';
 import { registerStackCommands } from './commands/stack.ts';
+import { registerUpCommand } from './commands/up.ts';
 import { version } from './version.ts';
 
 /** Config is loaded lazily so `--help` works even with a broken environment. */
@@ -28,6 +29,7 @@ export function buildProgram(getConfig: ConfigSource): Command {
   registerSpeedCommand(program, getConfig);
   registerBatchCommands(program, getConfig);
   registerServeCommand(program, getConfig);
+  registerUpCommand(program, getConfig);
   return program;
 }
 

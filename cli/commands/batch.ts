@@ -57,7 +57,7 @@ export function registerBatchCommands(program: Command, getConfig: ConfigSource)
         await runOnce(config, logger).catch((error: unknown) => logger.error({ err: error }, 'batch run failed; the previous views stay published'));
         await new Promise<void>((resolveWait) => {
           wake = resolveWait;
-          setTimeout(resolveWait, flags.every).unref();
+          setTimeout(resolveWait, flags.every);
         });
       }
     });

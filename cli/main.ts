@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { isPulseError, loadConfig, rootMessage, silenceKnownWarnings, type Config } from '../infra/index.ts';
 import { registerBatchCommands } from './commands/batch.ts';
 import { registerGenerateCommands } from './commands/generate.ts';
+import { registerInitCommand } from './commands/init.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSourceCommands } from './commands/sources.ts';
@@ -30,6 +31,7 @@ export function buildProgram(getConfig: ConfigSource): Command {
   registerBatchCommands(program, getConfig);
   registerServeCommand(program, getConfig);
   registerUpCommand(program, getConfig);
+  registerInitCommand(program, getConfig);
   return program;
 }
 

@@ -4,20 +4,14 @@
 // serving layer as child processes, each started once the previous one is ready.
 // Ctrl-C stops them in reverse order and then the local services it started.
 
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createKafka, createLogger, createPool, ensurePulseTopics, migrate, planStack, stackDown, stackUp } from '../../infra/index.ts';
+import { createLogger, planStack, stackDown, stackUp } from '../../infra/index.ts';
+import { initialize } from './init.ts';
 import type { ConfigSource } from '../main.ts';
 import { nonNegativeNumber, positiveInt } from '../options.ts';
-import { runToCompletion, supervise, type Supervised } from '../supervisor.ts';
+import { supervise, type Supervised } from '../supervisor.ts';
 
 interface UpFlags { generator: boolean; rate: number; historyDays: number; serversPerRegion: number; batchEvery: string; keepStack: boolean }
-
-async function isEmpty(dir: string): Promise<boolean> {
-  const entries = await readdir(dir, { recursive: true }).catch(() => []);
-  return !entries.some((e) => /\.(csv|jsonl|parquet)$/.test(String(e)));
-}
 
 export function registerUpCommand(program: Command, getConfig: ConfigSource): void {
   program.command('up')
@@ -52,14 +46,8 @@ export function registerUpCommand(program: Command, getConfig: ConfigSource): vo
         const stack = await stackUp(plan, { logger });
         startedStack = stack.kafka === 'started' || stack.postgres === 'started';
         console.log(`pulse up: kafka ${plan.kafka.address} (${stack.kafka}), postgres ${plan.postgres.port} (${stack.postgres})`);
-        const admin = createPool({ databaseUrl: config.databaseUrl, max: 1, logger });
-        await migrate(admin, config.dbSchema).finally(() => admin.end());
-        await ensurePulseTopics(createKafka({ brokers: config.kafkaBrokers, clientId: 'pulse-up', logger }), config.topic);
+        await initialize(config, { historyDays: flags.historyDays, serversPerRegion: flags.serversPerRegion }, env);
         const fleet = ['--servers-per-region', String(flags.serversPerRegion)];
-        if (await isEmpty(join(config.dataDir, 'historical'))) {
-          await runToCompletion('history', ['generate', 'history', ...fleet, '--days', String(flags.historyDays)], env);
-          await runToCompletion('batch', ['batch'], env);
-        }
         const speed = supervise('speed', ['speed'], env);
         children.push(speed);
         await speed.ready('speed layer running', 120_000);

@@ -17,7 +17,9 @@ export interface Supervised {
 }
 
 export function supervise(name: string, args: string[], env: NodeJS.ProcessEnv): Supervised {
-  const child = spawn(process.execPath, [PULSE, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Each child gets its own process group: a Ctrl-C in the terminal reaches only `pulse up`,
+  // which then stops the children one by one, in reverse order, each draining once.
+  const child = spawn(process.execPath, [PULSE, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const waiting = new Set<{ marker: string; resolve: () => void }>();
   const prefix = `[${name}]`.padEnd(11);
   for (const stream of [child.stdout, child.stderr]) {

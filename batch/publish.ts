@@ -6,10 +6,10 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { inTransaction, quoteIdentifier, type Pool, type PoolClient } from '../infra/index.ts';
+import { inTransaction, quoteIdentifier, WATERMARK_CHANNEL, type Pool, type PoolClient } from '../infra/index.ts';
 import { GOLD_TABLES, type GoldTable } from './views.ts';
 
-export const WATERMARK_CHANNEL = 'pulse_watermark';
+export { WATERMARK_CHANNEL };
 
 export interface RunRecord {
   runId: string; startedAt: Date; finishedAt: Date; watermark: Date; rowsRead: number; rowsKept: number;

@@ -13,3 +13,4 @@ export { migrate, loadMigrations, type Migration } from './postgres/migrate.ts';
 export { freePort, isPortInUse, waitUntil, stopProcess, isAlive } from './processes.ts';
 export { ensurePulseTopics, LABELS_TOPIC, CONTROL_TOPIC, DLQ_TOPIC, DEFAULT_RAW_PARTITIONS } from './kafka/topics.ts';
 export { startEphemeralStack, servicesFromEnvOrEphemeral, type Services } from './ephemeral.ts';
+export { ALERTS_CHANNEL, WATERMARK_CHANNEL } from './postgres/channels.ts';

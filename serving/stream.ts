@@ -5,11 +5,10 @@
 import { EventEmitter } from 'node:events';
 import type { Request, Response } from 'express';
 import pg from 'pg';
-import { rootMessage, type Logger, type Pool } from '../infra/index.ts';
+import { ALERTS_CHANNEL, rootMessage, type Logger, type Pool } from '../infra/index.ts';
 import { parseQuery, schemas, timeRange } from './params.ts';
 import { overview, volume } from './queries.ts';
 
-export const ALERTS_CHANNEL = 'pulse_alerts';
 
 /** One LISTEN connection fanning alert notifications for `schema` out to subscribers. */
 export class AlertFeed extends EventEmitter {

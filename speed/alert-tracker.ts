@@ -3,10 +3,10 @@
 // a copy of the state, adopted only once the transaction commits, so a retried batch
 // never advances an alert twice.
 
-import type { PoolClient } from '../infra/index.ts';
+import { ALERTS_CHANNEL, type PoolClient } from '../infra/index.ts';
 import { INACTIVE, stepAlert, THRESHOLD_RULES, type AlertChange, type AlertState, type TelemetryRecord, type ThresholdRule } from '../telemetry/index.ts';
 
-export const ALERTS_CHANNEL = 'pulse_alerts';
+export { ALERTS_CHANNEL };
 
 interface AlertKey { region: string; host_id: string; rule: ThresholdRule }
 export interface AlertOp extends AlertKey { change: AlertChange }

@@ -4,9 +4,9 @@
 
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inTransaction, rootMessage, type Logger, type Pool } from '../infra/index.ts';
+import { inTransaction, rootMessage, WATERMARK_CHANNEL, type Logger, type Pool } from '../infra/index.ts';
 
-export const WATERMARK_CHANNEL = 'pulse_watermark';
+export { WATERMARK_CHANNEL };
 
 export interface ExpiryResult { cutoff: Date; rows: number; hostMinutes: number; regionMinutes: number }
 

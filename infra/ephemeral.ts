@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { loadConfig } from './config.ts';
 import { freePort, isPortInUse } from './processes.ts';
 import { planStack, stackDown, stackUp } from './stack.ts';
+import { localKafkaPid } from './kafka/local-broker.ts';
+import { localPostgresPid } from './postgres/local-server.ts';
 
 export interface Services {
   kafkaBrokers: string;
@@ -42,11 +44,25 @@ export async function startEphemeralStack(options: { kafkaHeapMb?: number; durab
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
+  // If the owning process dies without stopping the stack (a crashed benchmark, an aborted
+  // test run), take the broker and database down with it rather than leave them running.
+  const pids = [await localKafkaPid(plan.kafka.dir), await localPostgresPid(plan.postgres.dir)].filter((p): p is number => p !== null);
+  const killOnExit = () => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once('exit', killOnExit);
   return {
     kafkaBrokers: config.kafkaBrokers.join(','),
     databaseUrl: config.databaseUrl,
     origin: `local stack in ${dataDir}`,
     stop: async () => {
+      process.off('exit', killOnExit);
       await stackDown(plan);
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -18,7 +18,7 @@ export interface Services {
 }
 
 /** A free port whose successor is free too (the local broker's controller uses port + 1). */
-async function freePortPair(): Promise<number> {
+export async function freePortPair(): Promise<number> {
   for (;;) {
     const port = await freePort();
     if (port < 65535 && !(await isPortInUse(port + 1))) return port;

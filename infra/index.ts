@@ -9,8 +9,8 @@ export { planStack, stackUp, stackDown, stackStatus, installStack, type StackPla
 export { createKafka, probeKafka, requireKafka, ensureTopics } from './kafka/client.ts';
 export { KAFKA_VERSION } from './kafka/jars.ts';
 export { createPool, inTransaction, probePostgres, requirePostgres, describeDatabase, quoteIdentifier, type Pool, type PoolClient } from './postgres/pool.ts';
-export { migrate, loadMigrations, type Migration } from './postgres/migrate.ts';
+export { migrate, loadMigrations, prepareSchema, type Migration } from './postgres/migrate.ts';
 export { freePort, isPortInUse, waitUntil, stopProcess, isAlive } from './processes.ts';
 export { ensurePulseTopics, LABELS_TOPIC, CONTROL_TOPIC, DLQ_TOPIC, DEFAULT_RAW_PARTITIONS } from './kafka/topics.ts';
-export { startEphemeralStack, servicesFromEnvOrEphemeral, type Services } from './ephemeral.ts';
+export { startEphemeralStack, servicesFromEnvOrEphemeral, freePortPair, type Services } from './ephemeral.ts';
 export { ALERTS_CHANNEL, WATERMARK_CHANNEL } from './postgres/channels.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, isAlive, isPortInUse } from '../infra/index.ts';
+import { freePort, freePortPair, isAlive, isPortInUse } from '../infra/index.ts';
 
 const run = promisify(execFile);
 const PULSE = new URL('../bin/pulse.mjs', import.meta.url).pathname;
@@ -15,8 +15,7 @@ const PULSE = new URL('../bin/pulse.mjs', import.meta.url).pathname;
 describe('pulse stack lifecycle', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'pulse-stack-cli-'));
   await chmod(dataDir, 0o755);
-  let kafkaPort = await freePort();
-  while (await isPortInUse(kafkaPort + 1)) kafkaPort = await freePort();
+  const kafkaPort = await freePortPair();
   const pgPort = await freePort();
   const env = {
     ...process.env, PULSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn',

@@ -6,15 +6,14 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, isPortInUse } from '../infra/index.ts';
+import { freePort, freePortPair, isPortInUse } from '../infra/index.ts';
 
 const PULSE = new URL('../bin/pulse.mjs', import.meta.url).pathname;
 
 describe('pulse up', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'pulse-up-'));
   await chmod(dataDir, 0o755);
-  let kafkaPort = await freePort();
-  while (await isPortInUse(kafkaPort + 1)) kafkaPort = await freePort();
+  const kafkaPort = await freePortPair();
   const [pgPort, httpPort] = [await freePort(), await freePort()];
   afterAll(async () => rm(dataDir, { recursive: true, force: true }));
 

@@ -2,7 +2,7 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createLogger, createPool, migrate, requirePostgres, type Config, type Logger } from '../../infra/index.ts';
+import { createLogger, createPool, prepareSchema, type Config, type Logger } from '../../infra/index.ts';
 import { closeOnSignal } from '../lifecycle.ts';
 import type { ConfigSource } from '../main.ts';
 import { duration } from '../options.ts';
@@ -18,9 +18,7 @@ function printSummary(summary: import('../../batch/index.ts').BatchSummary): voi
 }
 
 async function prepare(config: Config, logger: Logger): Promise<void> {
-  await requirePostgres(config.databaseUrl);
-  const admin = createPool({ databaseUrl: config.databaseUrl, max: 1, logger });
-  await migrate(admin, config.dbSchema).finally(() => admin.end());
+  await prepareSchema(config.databaseUrl, config.dbSchema, logger);
 }
 
 async function runOnce(config: Config, logger: Logger, extraArchiveDirs: string[] = []) {

@@ -4,7 +4,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createKafka, createLogger, createPool, ensurePulseTopics, migrate, requireKafka, requirePostgres, type Config } from '../../infra/index.ts';
+import { createKafka, createLogger, ensurePulseTopics, prepareSchema, requireKafka, type Config } from '../../infra/index.ts';
 import type { ConfigSource } from '../main.ts';
 import { positiveInt } from '../options.ts';
 import { runToCompletion } from '../supervisor.ts';
@@ -18,10 +18,8 @@ async function hasHistory(dir: string): Promise<boolean> {
 
 export async function initialize(config: Config, options: InitOptions, env: NodeJS.ProcessEnv): Promise<void> {
   const logger = createLogger('init', config.logLevel);
-  await requirePostgres(config.databaseUrl);
   await requireKafka(config.kafkaBrokers);
-  const admin = createPool({ databaseUrl: config.databaseUrl, max: 1, logger });
-  await migrate(admin, config.dbSchema).finally(() => admin.end());
+  await prepareSchema(config.databaseUrl, config.dbSchema, logger);
   await ensurePulseTopics(createKafka({ brokers: config.kafkaBrokers, clientId: 'pulse-init', logger }), config.topic);
   if (!(await hasHistory(join(config.dataDir, 'historical')))) {
     await runToCompletion('history', ['generate', 'history', '--servers-per-region', String(options.serversPerRegion), '--days', String(options.historyDays)], env);

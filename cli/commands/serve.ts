@@ -1,7 +1,7 @@
 // `pulse serve`: the serving layer's HTTP API on PORT.
 
 import type { Command } from 'commander';
-import { createLogger, createPool, migrate, requirePostgres } from '../../infra/index.ts';
+import { createLogger, prepareSchema } from '../../infra/index.ts';
 import { closeOnSignal } from '../lifecycle.ts';
 import type { ConfigSource } from '../main.ts';
 
@@ -12,9 +12,7 @@ export function registerServeCommand(program: Command, getConfig: ConfigSource):
     .action(async (flags: { host: string }) => {
       const config = getConfig();
       const logger = createLogger('serving', config.logLevel);
-      await requirePostgres(config.databaseUrl);
-      const admin = createPool({ databaseUrl: config.databaseUrl, max: 1, logger });
-      await migrate(admin, config.dbSchema).finally(() => admin.end());
+      await prepareSchema(config.databaseUrl, config.dbSchema, logger);
       const { startServing } = await import('../../serving/index.ts');
       const serving = await startServing({ databaseUrl: config.databaseUrl, schema: config.dbSchema, kafkaBrokers: config.kafkaBrokers, port: config.port, host: flags.host, ...(config.controlToken ? { controlToken: config.controlToken } : {}), logger });
       logger.info({ url: `http://localhost:${serving.port}/` }, 'serving');

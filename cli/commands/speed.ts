@@ -1,7 +1,7 @@
 // `pulse speed`: one member of the speed layer's consumer group.
 
 import type { Command } from 'commander';
-import { createKafka, createLogger, createPool, ensurePulseTopics, migrate, requireKafka, requirePostgres } from '../../infra/index.ts';
+import { createKafka, createLogger, ensurePulseTopics, prepareSchema, requireKafka } from '../../infra/index.ts';
 import { closeOnSignal } from '../lifecycle.ts';
 import type { ConfigSource } from '../main.ts';
 import { positiveInt } from '../options.ts';
@@ -14,9 +14,7 @@ export function registerSpeedCommand(program: Command, getConfig: ConfigSource):
       const config = getConfig();
       const logger = createLogger('speed', config.logLevel);
       await requireKafka(config.kafkaBrokers);
-      await requirePostgres(config.databaseUrl);
-      const admin = createPool({ databaseUrl: config.databaseUrl, max: 1 });
-      await migrate(admin, config.dbSchema).finally(() => admin.end());
+      await prepareSchema(config.databaseUrl, config.dbSchema, logger);
       const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'pulse-speed', logger });
       await ensurePulseTopics(kafka, config.topic);
       // Loaded on demand so that each command pays only for the layers it runs.

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { PulseError, rootMessage } from '../errors.ts';
 import { packageRoot } from '../paths.ts';
-import { quoteIdentifier } from './pool.ts';
+import type { Logger } from '../logger.ts';
+import { createPool, quoteIdentifier, requirePostgres } from './pool.ts';
 
 export const MIGRATIONS_DIR = join(packageRoot, 'infra', 'migrations');
 const FILE_PATTERN = /^(\d{4})_([a-z0-9_]+)\.sql$/;
@@ -68,5 +69,16 @@ async function applyOne(client: pg.PoolClient, m: Migration, schema: string): Pr
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw new PulseError('MIGRATION_FAILED', `migration ${m.version}_${m.name} failed on schema ${schema}: ${rootMessage(error)}`, { cause: error });
+  }
+}
+
+/** What every long-running command does first: reach PostgreSQL, then bring its schema up to date. */
+export async function prepareSchema(databaseUrl: string, schema: string, logger?: Logger): Promise<string[]> {
+  await requirePostgres(databaseUrl);
+  const admin = createPool({ databaseUrl, max: 1, ...(logger ? { logger } : {}) });
+  try {
+    return await migrate(admin, schema);
+  } finally {
+    await admin.end();
   }
 }

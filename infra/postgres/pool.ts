@@ -78,9 +78,21 @@ export async function requirePostgres(databaseUrl: string): Promise<void> {
   }
 }
 
+/** Whether an error means the connection itself is gone (SQLSTATE class 08, 57P0x), not just the statement. */
+function isConnectionFailure(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code !== 'string' || code.startsWith('08') || code.startsWith('57P');
+}
+
 /** Run `work` in one transaction on one checked-out client: COMMIT on success, ROLLBACK on any error, always released. */
 export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // The pool listens for errors only on idle clients: a server shutting down while this one
+  // is checked out but between queries would emit an unhandled 'error' and crash the
+  // process. The failure reaches the caller through the next query instead.
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken = error);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -88,8 +100,10 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
+    broken ??= error instanceof Error && isConnectionFailure(error) ? error : undefined;
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken); // a broken connection is destroyed, not returned to the pool
   }
 }

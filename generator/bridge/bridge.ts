@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Message } from 'kafkajs';
-import { DLQ_TOPIC, type Logger } from '../../infra/index.ts';
+import { DLQ_TOPIC, rootMessage, type Logger } from '../../infra/index.ts';
 import { SCHEMA_HEADER } from '../../telemetry/index.ts';
 
 export interface BridgeOptions {
@@ -51,12 +51,26 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const stop = new AbortController();
   let flushing: Promise<void> | undefined;
 
+  // A failed send keeps its lines at the head of the queue and the socket paused, and is
+  // retried with backoff until Kafka takes them: a broker restart must not drop lines.
   const flush = async (): Promise<void> => {
+    let backoff = options.minBackoffMs ?? 250;
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
-      await producer.send({ topic: options.topic, messages: batch, acks: -1 });
+      try {
+        await producer.send({ topic: options.topic, messages: batch, acks: -1 });
+      } catch (error) {
+        queue = batch.concat(queue);
+        if (!running) throw error;
+        socket?.pause();
+        options.logger?.warn({ error: rootMessage(error), pending: queue.length, retryInMs: backoff }, 'bridge send failed; lines kept, retrying');
+        await sleep(backoff, undefined, { signal: stop.signal }).catch(() => undefined);
+        backoff = Math.min(options.maxBackoffMs ?? 30_000, backoff * 2);
+        continue;
+      }
       stats.forwarded += batch.length;
+      backoff = options.minBackoffMs ?? 250;
     }
     socket?.resume();
   };

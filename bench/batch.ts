@@ -3,44 +3,20 @@
 // and the batch process's peak memory. Medians of several runs.
 //   node bench/batch.ts [--quick]
 
-import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPool, migrate, packageRoot, servicesFromEnvOrEphemeral, silenceKnownWarnings } from '../infra/index.ts';
-import { formatSummary, isQuick, saveResult, summarize } from './lib/stats.ts';
+import { createPool, migrate, servicesFromEnvOrEphemeral, silenceKnownWarnings } from '../infra/index.ts';
+import { batchPhases as phases, runPulseToEnd as pulse } from './lib/pulse-child.ts';
+import { formatSummary, isQuick, saveResult, summarize, runCount } from './lib/stats.ts';
 
 silenceKnownWarnings();
 const quick = isQuick();
-const RUNS = 3;
+const RUNS = runCount(3);
 const SIZES = quick ? [{ label: '1M', days: 2 }] : [{ label: '1M', days: 2 }, { label: '10M', days: 20 }];
 const SERVERS = 116; // × 3 regions × 1,440 readings a day ≈ 0.5 M rows a day
 
 interface Run { seconds: number; peakRssMb: number; phases: { phase: string; seconds: number }[]; rows: number }
-
-function pulse(args: string[], env: Record<string, string>): Promise<{ output: string; peakRssMb: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(packageRoot, 'bin', 'pulse.mjs'), ...args], { env: { ...process.env, ...env } });
-    let output = '';
-    let peak = 0;
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setInterval(async () => {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
-      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-    }, 100);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      if (code === 0) resolve({ output, peakRssMb: peak });
-      else reject(new Error(`pulse ${args.join(' ')} failed: ${output.slice(-2000)}`));
-    });
-  });
-}
-
-function phases(output: string): { phase: string; seconds: number }[] {
-  const marks = output.split('\n').filter((l) => l.includes('"batch phase"')).map((l) => JSON.parse(l) as { time: string; phase: string });
-  return marks.slice(0, -1).map((m, i) => ({ phase: m.phase, seconds: (Date.parse((marks[i + 1] as { time: string }).time) - Date.parse(m.time)) / 1000 }));
-}
 
 const services = await servicesFromEnvOrEphemeral({ durable: true });
 const results: Record<string, unknown> = {};

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { createKafka, ensureTopics, servicesFromEnvOrEphemeral, silenceKnownWarnings } from '../infra/index.ts';
 import { startLiveGenerator, writeHistory } from '../generator/index.ts';
 import type { HistoryRegion } from '../telemetry/index.ts';
-import { formatSummary, isQuick, saveResult, summarize } from './lib/stats.ts';
+import { formatSummary, isQuick, saveResult, summarize, runCount } from './lib/stats.ts';
 
 silenceKnownWarnings();
 const quick = isQuick();
-const RUNS = 3;
+const RUNS = runCount(3);
 const FORMATS: Record<HistoryRegion, string> = { india: 'CSV', usa: 'JSON lines', germany: 'Parquet' };
 
 async function historyRowsPerSecond(region: HistoryRegion): Promise<number> {

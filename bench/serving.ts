@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createPool, freePort, migrate, servicesFromEnvOrEphemeral, silenceKnownWarnings } from '../infra/index.ts';
 import { runPulse, type Child } from './lib/pulse-child.ts';
-import { formatSummary, isQuick, saveResult, summarize } from './lib/stats.ts';
+import { formatSummary, isQuick, saveResult, summarize, runCount } from './lib/stats.ts';
 
 silenceKnownWarnings();
 const quick = isQuick();
 const RATE = 200;
-const SECONDS = quick ? 10 : 30;
-const RUNS = 3;
+const SECONDS = quick ? 5 : 30;
+const RUNS = runCount(3);
 
 async function once(args: string[], env: Record<string, string>): Promise<void> {
   const child = runPulse(args, env, '\u0000never');

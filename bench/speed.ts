@@ -11,11 +11,12 @@ import type { Admin, Producer } from 'kafkajs';
 import { createKafka, createPool, ensureTopics, migrate, servicesFromEnvOrEphemeral, silenceKnownWarnings } from '../infra/index.ts';
 import { SCHEMA_HEADER } from '../telemetry/index.ts';
 import { runPulse } from './lib/pulse-child.ts';
-import { formatSummary, isQuick, percentile, saveResult, summarize } from './lib/stats.ts';
+import { formatSummary, isQuick, percentile, runCount, saveResult, summarize } from './lib/stats.ts';
 
 silenceKnownWarnings();
 const quick = isQuick();
 const PARTITIONS = 6;
+const RUNS = runCount(3);
 const services = await servicesFromEnvOrEphemeral({ durable: true });
 const kafka = createKafka({ brokers: services.kafkaBrokers.split(','), clientId: 'pulse-bench-speed' });
 const admin: Admin = kafka.admin();
@@ -124,7 +125,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const results: Record<string, unknown> = { origin: services.origin };
 try {
   const runs = [];
-  for (let i = 0; i < (only === 'freshness' ? 0 : 3); i += 1) runs.push(await saturation(quick ? 100_000 : 500_000));
+  for (let i = 0; i < (only === 'freshness' ? 0 : RUNS); i += 1) runs.push(await saturation(quick ? 100_000 : 500_000));
   if (runs.length > 0) {
     const rate = summarize(runs.map((r) => r.eventsPerSecond));
     const rss = summarize(runs.map((r) => r.peakRssMb));
@@ -134,7 +135,7 @@ try {
   }
   for (const rate of only === 'saturation' ? [] : [1_000, 10_000]) {
     const fresh = [];
-    for (let i = 0; i < 3; i += 1) fresh.push(await freshness(rate, quick ? 10 : 30));
+    for (let i = 0; i < RUNS; i += 1) fresh.push(await freshness(rate, quick ? 10 : 30));
     const key = `freshness_${rate}`;
     const r = { p50: summarize(fresh.map((f) => f.p50)), p95: summarize(fresh.map((f) => f.p95)), p99: summarize(fresh.map((f) => f.p99)), peakRssMb: summarize(fresh.map((f) => f.peakRssMb)) };
     results[key] = r;

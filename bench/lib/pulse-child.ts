@@ -31,3 +31,30 @@ export function runPulse(args: string[], env: Record<string, string>, readyText:
     },
   };
 }
+
+/** Runs a one-shot `pulse` command to completion: its stdout + stderr and its peak RSS. */
+export function runPulseToEnd(args: string[], env: Record<string, string>): Promise<{ output: string; peakRssMb: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [`${packageRoot}bin/pulse.mjs`, ...args], { env: { ...process.env, ...env } });
+    let output = '';
+    let peak = 0;
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    // VmHWM is gone once the process exits, so sample it while it runs.
+    const timer = setInterval(async () => {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    }, 100);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      if (code === 0) resolve({ output, peakRssMb: peak });
+      else reject(new Error(`pulse ${args.join(' ')} failed: ${output.slice(-2000)}`));
+    });
+  });
+}
+
+/** The `pulse batch` log's phase marks as durations: [{ phase: 'reading india …', seconds }]. */
+export function batchPhases(output: string): { phase: string; seconds: number }[] {
+  const marks = output.split('\n').filter((l) => l.includes('"batch phase"')).map((l) => JSON.parse(l) as { time: string; phase: string });
+  return marks.slice(0, -1).map((m, i) => ({ phase: m.phase, seconds: (Date.parse((marks[i + 1] as { time: string }).time) - Date.parse(m.time)) / 1000 }));
+}

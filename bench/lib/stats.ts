@@ -32,6 +32,12 @@ export function isQuick(): boolean {
   return process.argv.includes('--quick') || process.env['BENCH_QUICK'] === '1';
 }
 
+/** How many runs a benchmark repeats each figure: BENCH_RUNS when set, else `fallback`. */
+export function runCount(fallback: number): number {
+  const runs = Number(process.env['BENCH_RUNS']);
+  return Number.isInteger(runs) && runs > 0 ? runs : fallback;
+}
+
 /** Write bench/results/<name>.json (git-ignored); `npm run bench` gathers them into RESULTS.md. */
 export async function saveResult(name: string, result: unknown): Promise<string> {
   const dir = join(packageRoot, 'bench', 'results');

@@ -5,6 +5,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPool, type Logger } from '../infra/index.ts';
+import { trainAnomalyModel } from './anomaly-training.ts';
 import { openDuck, sqlString, type Duck } from './duck.ts';
 import { previousWatermark, publish } from './publish.ts';
 import { archiveFiles, historyFiles, probeFile, type ProbedFile, type UnreadableFile } from './sources.ts';
@@ -32,6 +33,8 @@ export interface BatchSummary {
   runId: string; watermark: Date; seconds: number; rowsRead: number; rowsValid: number; silverRows: number;
   deduplicated: number; quarantined: number; filesQuarantined: UnreadableFile[]; bySource: SourceStats[];
   byReason: { kind: string; reason: string; rows: number }[]; quarantineDir: string;
+  /** The anomaly model published with the views (null when silver held nothing to learn from). */
+  model: { version: number; trainingRows: number; hosts: number } | null;
 }
 
 const HOUR = 3_600_000;
@@ -113,20 +116,25 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       files[table] = join(work, `${table}.csv`);
       await duck.run(`COPY (${queries[table]}) TO ${sqlString(files[table])} (FORMAT csv, HEADER false)`);
     }
+    phase('training the anomaly model');
+    const model = await trainAnomalyModel(duck, { before: watermark });
     const rowsValid = Number(counts?.valid ?? 0);
     const silverRows = Number(counts?.silver ?? 0);
     const quarantined = Number(counts?.rejected ?? 0);
     const summary: BatchSummary = {
       runId, watermark: new Date(watermark), seconds: 0, rowsRead: rowsValid + quarantined, rowsValid, silverRows,
-      deduplicated: rowsValid - silverRows, quarantined, filesQuarantined: unreadable, bySource, byReason, quarantineDir,
+      deduplicated: rowsValid - silverRows, quarantined, filesQuarantined: unreadable, bySource, byReason, quarantineDir, model: null,
     };
     phase('publishing to PostgreSQL');
     summary.seconds = (Date.now() - started) / 1000;
-    await publish(pool, files, {
+    const published = await publish(pool, files, {
       runId, startedAt: new Date(started), finishedAt: new Date(), watermark: summary.watermark, rowsRead: summary.rowsRead,
       rowsKept: silverRows, rowsQuarantined: quarantined, rowsDeduplicated: summary.deduplicated, filesQuarantined: unreadable.length,
-      sources: bySource, reasons: byReason, seconds: summary.seconds,
+      sources: bySource, reasons: byReason, seconds: summary.seconds, model,
     }, options.beforeSwap);
+    if (model && published.modelVersion !== null) {
+      summary.model = { version: published.modelVersion, trainingRows: model.trainingRows, hosts: Object.keys(model.hosts).length };
+    }
     summary.seconds = (Date.now() - started) / 1000;
     return summary;
   } finally {

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { isPulseError, loadConfig, rootMessage, silenceKnownWarnings, type Config } from '../infra/index.ts';
 import { registerBatchCommands } from './commands/batch.ts';
+import { registerEvalCommand } from './commands/eval.ts';
 import { registerGenerateCommands } from './commands/generate.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
@@ -32,6 +33,7 @@ export function buildProgram(getConfig: ConfigSource): Command {
   registerServeCommand(program, getConfig);
   registerUpCommand(program, getConfig);
   registerInitCommand(program, getConfig);
+  registerEvalCommand(program, getConfig);
   return program;
 }
 

@@ -9,7 +9,12 @@ import { INACTIVE, stepAlert, THRESHOLD_RULES, type AlertChange, type AlertState
 export { ALERTS_CHANNEL };
 
 interface AlertKey { region: string; host_id: string; rule: ThresholdRule }
-export interface AlertOp extends AlertKey { change: AlertChange }
+export interface AlertOp extends AlertKey {
+  change: AlertChange;
+  /** Threshold alerts unless said otherwise; anomaly alerts carry their score and contributing metric in detail. */
+  kind?: 'threshold' | 'anomaly';
+  detail?: Record<string, unknown>;
+}
 export interface AlertPlan { ops: AlertOp[]; states: Map<string, AlertState> }
 
 const keyOf = (region: string, host: string, rule: string) => `${region}\u0000${host}\u0000${rule}`;
@@ -58,8 +63,8 @@ export class AlertTracker {
 }
 
 const OPEN_SQL = `
-INSERT INTO alerts (region, host_id, rule, severity, metric, status, opened_at, peak_value, last_value, fire_above, clear_below, detail)
-VALUES ($1, $2, $3, $4, $5, 'firing', $6, $7, $8, $9, $10, $11)
+INSERT INTO alerts (region, host_id, rule, severity, metric, status, opened_at, peak_value, last_value, fire_above, clear_below, detail, kind)
+VALUES ($1, $2, $3, $4, $5, 'firing', $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (region, host_id, rule) WHERE status = 'firing'
 DO UPDATE SET peak_value = GREATEST(alerts.peak_value, excluded.peak_value), last_value = excluded.last_value
 RETURNING alert_id`;
@@ -97,9 +102,12 @@ export async function applyAlertOps(client: PoolClient, ops: readonly AlertOp[])
     if (change.type === 'fired') {
       const opened = await client.query<{ alert_id: string }>(OPEN_SQL, [
         ...identity, rule.severity, rule.metric, new Date(change.at), change.peak, change.value, rule.fireAbove, rule.clearBelow,
-        JSON.stringify({ pending_since: new Date(change.since).toISOString() }),
+        JSON.stringify({ pending_since: new Date(change.since).toISOString(), ...op.detail }), op.kind ?? 'threshold',
       ]);
-      await notify(client, { event: 'opened', alert_id: Number(opened.rows[0]?.alert_id), region: op.region, host_id: op.host_id, rule: rule.id, metric: rule.metric, value: change.value, at: new Date(change.at).toISOString() });
+      await notify(client, {
+        event: 'opened', alert_id: Number(opened.rows[0]?.alert_id), region: op.region, host_id: op.host_id, rule: rule.id, kind: op.kind ?? 'threshold',
+        metric: rule.metric, value: change.value, at: new Date(change.at).toISOString(), ...(op.detail ? { detail: op.detail } : {}),
+      });
     } else {
       const resolved = await client.query<{ alert_id: string }>(RESOLVE_SQL, [...identity, new Date(change.at), change.peak, change.value]);
       if (resolved.rows[0]) await notify(client, { event: 'resolved', alert_id: Number(resolved.rows[0].alert_id), region: op.region, host_id: op.host_id, rule: rule.id, peak: change.peak, at: new Date(change.at).toISOString() });

@@ -33,6 +33,8 @@ export interface WatermarkFollower { close(): Promise<void> }
  */
 export function followWatermark(options: {
   pool: Pool; databaseUrl: string; schema: string; overlapMs: number; logger?: Logger; onExpired?: (result: ExpiryResult) => void;
+  /** Called on every watermark of this schema, and whenever listening (re)starts, when a new model may have been missed. */
+  onWatermark?: () => void;
 }): WatermarkFollower {
   let running = true;
   let client: pg.Client | undefined;
@@ -58,10 +60,13 @@ export function followWatermark(options: {
         await connection.connect();
         connection.on('notification', (message) => {
           const payload = JSON.parse(message.payload ?? '{}') as { schema?: string };
-          if (payload.schema === options.schema) expire();
+          if (payload.schema !== options.schema) return;
+          expire();
+          options.onWatermark?.();
         });
         await connection.query(`LISTEN ${WATERMARK_CHANNEL}`);
         expire();
+        options.onWatermark?.();
         await lost;
       } catch (error) {
         options.logger?.warn({ error: rootMessage(error) }, 'watermark listener lost its connection; reconnecting');

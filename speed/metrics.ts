@@ -10,6 +10,8 @@ export class SpeedMetrics {
   eventsStored = 0;
   duplicates = 0;
   batches = 0;
+  /** Readings the anomaly model scored at or above its threshold. */
+  anomalous = 0;
   readonly rejects = new Map<string, number>();
   readonly lag = new Map<number, number>();
   readonly committed = new Map<number, string>();
@@ -30,7 +32,7 @@ export class SpeedMetrics {
     const now = Date.now();
     const seconds = Math.max(0.001, (now - this.previous.at) / 1000);
     const snap = {
-      eventsIn: this.eventsIn, eventsStored: this.eventsStored, duplicates: this.duplicates, batches: this.batches,
+      eventsIn: this.eventsIn, eventsStored: this.eventsStored, duplicates: this.duplicates, batches: this.batches, anomalous: this.anomalous,
       eventsRejected: [...this.rejects.values()].reduce((a, b) => a + b, 0),
       rateIn: (this.eventsIn - this.previous.eventsIn) / seconds,
       rateStored: (this.eventsStored - this.previous.eventsStored) / seconds,

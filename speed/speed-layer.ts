@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { createPool, DLQ_TOPIC, inTransaction, type Logger, type Pool } from '../infra/index.ts';
 import { AlertTracker, applyAlertOps } from './alert-tracker.ts';
+import { AnomalyTracker, loadNewestModel, storeAnomalyPoints } from './anomaly-tracker.ts';
 import { ColdArchive } from './cold-archive.ts';
 import { sendDeadLetters } from './dead-letters.ts';
 import { countByReason, decodeBatch } from './decode-batch.ts';
@@ -39,6 +40,8 @@ export interface SpeedLayerOptions {
 export interface SpeedLayer {
   readonly instanceId: string;
   metrics(): MetricsSnapshot;
+  /** The anomaly model scoring events now (null until the batch layer has published one). */
+  modelVersion(): number | null;
   /** Stop fetching, finish the batch in hand, commit, close the archive and connections. */
   close(): Promise<void>;
 }
@@ -50,6 +53,19 @@ export async function startSpeedLayer(options: SpeedLayerOptions): Promise<Speed
   const metrics = new SpeedMetrics();
   const alerts = new AlertTracker(options.alertForReadings);
   await alerts.load(pool);
+  const anomalies = new AnomalyTracker(options.alertForReadings);
+  anomalies.use(await loadNewestModel(pool));
+  await anomalies.load(pool);
+  let reloading = Promise.resolve();
+  const reloadModel = () => {
+    reloading = reloading.then(async () => {
+      const newest = await pool.query<{ version: string }>('SELECT max(version) AS version FROM anomaly_models');
+      const version = newest.rows[0]?.version === null || newest.rows[0]?.version === undefined ? null : Number(newest.rows[0].version);
+      if (version === null || version === anomalies.modelVersion) return;
+      anomalies.use(await loadNewestModel(pool));
+      logger?.info({ modelVersion: anomalies.modelVersion }, 'anomaly model loaded');
+    }).catch((error: unknown) => logger?.warn({ err: error }, 'could not load the anomaly model; scoring goes on with the previous one'));
+  };
   const archive = await ColdArchive.open({ root: join(options.dataDir, 'live_data'), rollBytes: options.archiveRollBytes, rollMs: options.archiveRollMs, ...(logger ? { logger } : {}) });
   const producer: Producer = options.kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
@@ -57,18 +73,24 @@ export async function startSpeedLayer(options: SpeedLayerOptions): Promise<Speed
   await consumer.connect();
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     logger?.info({ memberId: event.payload.memberId, assignment: event.payload.memberAssignment }, 'joined consumer group');
-    void alerts.load(pool).catch((error: unknown) => logger?.warn({ err: error }, 'could not reload firing alerts'));
+    void Promise.all([alerts.load(pool), anomalies.load(pool)]).catch((error: unknown) => logger?.warn({ err: error }, 'could not reload firing alerts'));
   });
 
   const store = async (decoded: ReturnType<typeof decodeBatch>, at: number) => {
-    const { inserted, plan } = await inTransaction(pool, async (client) => {
+    const { inserted, plan, scored } = await inTransaction(pool, async (client) => {
       const fresh = await storeHotRecords(client, decoded.valid);
-      const changes = alerts.plan(decoded.valid.filter((r) => fresh.has(r.event_id)));
-      await applyAlertOps(client, changes.ops);
+      const freshRecords = decoded.valid.filter((r) => fresh.has(r.event_id));
+      const changes = alerts.plan(freshRecords);
+      const anomalous = anomalies.plan(freshRecords);
+      await applyAlertOps(client, [...changes.ops, ...anomalous.ops]);
+      await storeAnomalyPoints(client, anomalous.points, anomalies.modelVersion);
       await countRejects(client, at, countByReason(decoded.rejected));
-      return { inserted: fresh, plan: changes };
+      return { inserted: fresh, plan: changes, scored: anomalous };
     });
-    alerts.commit(plan); // only once committed: a retried batch must not advance an alert twice
+    // Only once committed: a retried batch must not advance an alert twice.
+    alerts.commit(plan);
+    anomalies.commit(scored);
+    metrics.anomalous += scored.points.length;
     return inserted.size;
   };
 
@@ -122,12 +144,15 @@ export async function startSpeedLayer(options: SpeedLayerOptions): Promise<Speed
   };
   const statusTimer = setInterval(() => void report(), options.statusIntervalMs ?? 5_000);
   const rollTimer = setInterval(() => void archive.rollIdle().catch((error: unknown) => logger?.warn({ err: error }, 'archive roll failed')), 1_000);
-  const watermark: WatermarkFollower = followWatermark({ pool, databaseUrl: options.databaseUrl, schema: options.schema, overlapMs: options.expiryOverlapMs, ...(logger ? { logger } : {}) });
+  const watermark: WatermarkFollower = followWatermark({
+    pool, databaseUrl: options.databaseUrl, schema: options.schema, overlapMs: options.expiryOverlapMs, onWatermark: reloadModel, ...(logger ? { logger } : {}),
+  });
 
   let closing: Promise<void> | undefined;
   return {
     instanceId,
     metrics: () => metrics.snapshot(),
+    modelVersion: () => anomalies.modelVersion,
     close: () => (closing ??= (async () => {
       clearInterval(statusTimer);
       clearInterval(rollTimer);
@@ -135,6 +160,7 @@ export async function startSpeedLayer(options: SpeedLayerOptions): Promise<Speed
       await archive.close();
       await producer.disconnect();
       await watermark.close();
+      await reloading;
       await report();
       await pool.end();
     })()),

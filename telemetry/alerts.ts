@@ -69,7 +69,7 @@ export type AlertChange =
  * so a value hovering at the limit does not flap. Null readings change nothing.
  */
 export function stepAlert(
-  state: AlertState, rule: ThresholdRule, value: number | null, ts: number, forReadings = DEFAULT_FOR_READINGS,
+  state: AlertState, rule: Pick<ThresholdRule, 'fireAbove' | 'clearBelow'>, value: number | null, ts: number, forReadings = DEFAULT_FOR_READINGS,
 ): { state: AlertState; change: AlertChange | null } {
   if (value === null) return { state, change: null };
   const breaching = value > rule.fireAbove;

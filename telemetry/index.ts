@@ -11,3 +11,4 @@ export { type NativeFields } from './fields.ts';
 export { CONVERSIONS, EPOCH_MILLIS_THRESHOLD, draftFromSpec, type Draft, type DraftContext } from './draft.ts';
 export * from './control.ts';
 export * from './isolation-forest.ts';
+export * from './anomaly.ts';

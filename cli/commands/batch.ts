@@ -14,6 +14,7 @@ function printSummary(summary: import('../../batch/index.ts').BatchSummary): voi
   for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
   for (const r of summary.byReason) console.log(`  quarantined ${r.kind} rows, ${r.reason}: ${r.rows}`);
   for (const f of summary.filesQuarantined) console.log(`  quarantined file ${f.path}: ${f.reason} (${f.detail.slice(0, 120)})`);
+  if (summary.model) console.log(`  anomaly model v${summary.model.version}: ${summary.model.hosts} hosts, trained on ${summary.model.trainingRows} readings`);
   console.log(`batch ${summary.runId}: ${summary.silverRows} readings in silver (${summary.deduplicated} duplicates removed, ${summary.quarantined} rows quarantined to ${summary.quarantineDir}); watermark ${summary.watermark.toISOString()}; ${summary.seconds.toFixed(1)} s`);
 }
 

@@ -1,0 +1,97 @@
+// Training the anomaly model from silver: DuckDB computes the robust baselines (median and
+// MAD per host, metric and UTC hour, per host, per region) and how often each sensor repeats
+// its previous value; a deterministic sample of standardized readings then trains the forest
+// (telemetry/anomaly.ts). The same function trains for the batch run and for `pulse eval`.
+
+import {
+  ANOMALY_FEATURES, assembleModel, entityKey, MAD_TO_SIGMA, type AnomalyModel, type FeatureBaseline, type Spread, type TrainingSample,
+} from '../telemetry/index.ts';
+import type { Duck } from './duck.ts';
+
+export interface TrainingOptions {
+  /** A DuckDB table or view with event_id, ts_ms, region, host_id and the feature columns (silver). */
+  table?: string;
+  features?: readonly string[];
+  /** Train on readings strictly before this instant (epoch ms). */
+  before: number;
+  contamination?: number;
+  seed?: number;
+  /** Readings the forest is fitted on (a hash-ordered, hence deterministic, sample). */
+  sampleRows?: number;
+}
+
+/** Readings an hour-of-day cell needs before its own median is trusted over the host's. */
+const MIN_HOUR_READINGS = 10;
+const MIN_HOST_READINGS = 30;
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+interface SpreadRow { region: string; host_id: string | null; h: number | null; [column: string]: unknown }
+
+function spreadOf(row: SpreadRow, i: number, floor: number): Spread | null {
+  const median = num(row[`med_${i}`]);
+  const mad = num(row[`mad_${i}`]);
+  if (median === null || mad === null) return null;
+  return { median, scale: Math.max(MAD_TO_SIGMA * mad, floor) };
+}
+
+/** The model, or null when there is nothing before `before` to learn from. */
+export async function trainAnomalyModel(duck: Duck, options: TrainingOptions): Promise<AnomalyModel | null> {
+  const table = options.table ?? 'silver';
+  const features = [...(options.features ?? ANOMALY_FEATURES)];
+  const base = `(SELECT event_id, ts_ms, region, host_id, hour(epoch_ms(ts_ms)) AS h, ${features.map(ident).join(', ')}
+    FROM ${table} WHERE ts_ms < ${Math.trunc(options.before)})`;
+  const stats = features.map((f, i) => `count(${ident(f)}) AS n_${i}, median(${ident(f)}) AS med_${i}, mad(${ident(f)}) AS mad_${i}`).join(', ');
+  const spreads = await duck.rows<SpreadRow>(`SELECT region, host_id, h, count(*) AS rows, ${stats} FROM ${base}
+    GROUP BY GROUPING SETS ((region, host_id, h), (region, host_id), (region))`);
+  // Runs of one unchanged value, per host and feature (gaps and islands): how long a sensor normally repeats itself.
+  const runs = await duck.rows<{ region: string; host_id: string; feature: string; long_run: number }>(`
+    SELECT region, host_id, feature, quantile_disc(run, 0.999) AS long_run FROM (
+      SELECT region, host_id, feature, count(*) AS run FROM (
+        SELECT region, host_id, feature, sum(CASE WHEN v = prev THEN 0 ELSE 1 END) OVER (PARTITION BY region, host_id, feature ORDER BY ts_ms) AS island
+        FROM (SELECT region, host_id, feature, ts_ms, v, lag(v) OVER (PARTITION BY region, host_id, feature ORDER BY ts_ms) AS prev
+          FROM (UNPIVOT (SELECT region, host_id, ts_ms, ${features.map(ident).join(', ')} FROM ${base}) ON ${features.map(ident).join(', ')} INTO NAME feature VALUE v)))
+      GROUP BY region, host_id, feature, island)
+    GROUP BY 1, 2, 3`);
+  const regionRows = spreads.filter((r) => r.host_id === null);
+  const trainingRows = regionRows.reduce((sum, r) => sum + Number(r.rows), 0);
+  if (trainingRows === 0) return null;
+  const regions: AnomalyModel['regions'] = {};
+  for (const row of regionRows) regions[row.region] = features.map((_, i) => spreadOf(row, i, 1e-3));
+
+  const hosts: AnomalyModel['hosts'] = {};
+  const hostRows = spreads.filter((r) => r.host_id !== null && r.h === null);
+  const hourRows = new Map<string, SpreadRow[]>();
+  for (const row of spreads.filter((r) => r.h !== null)) {
+    const key = entityKey(row.region, row.host_id as string);
+    const cells = hourRows.get(key) ?? [];
+    cells.push(row);
+    hourRows.set(key, cells);
+  }
+  const longRuns = new Map(runs.map((r) => [`${entityKey(r.region, r.host_id)}\u0000${r.feature}`, Number(r.long_run)]));
+  for (const row of hostRows) {
+    const key = entityKey(row.region, row.host_id as string);
+    hosts[key] = features.map((_, i): FeatureBaseline | null => {
+      if ((num(row[`n_${i}`]) ?? 0) < MIN_HOST_READINGS) return null;
+      const median = num(row[`med_${i}`]) as number;
+      // A host whose sensor barely moves still needs a scale: 1 % of its level, at least 0.001.
+      const overall = spreadOf(row, i, Math.max(1e-3, 0.01 * Math.abs(median))) as Spread;
+      const hours: (Spread | null)[] = new Array<Spread | null>(24).fill(null);
+      for (const cell of hourRows.get(key) ?? []) {
+        if ((num(cell[`n_${i}`]) ?? 0) >= MIN_HOUR_READINGS) hours[cell.h as number] = spreadOf(cell, i, 0.25 * overall.scale);
+      }
+      return { ...overall, hours, longRun: longRuns.get(`${key}\u0000${features[i]}`) ?? 1 };
+    });
+  }
+
+  const sampled = await duck.rows<Record<string, unknown>>(`SELECT region, host_id, ts_ms, ${features.map(ident).join(', ')} FROM ${base}
+    ORDER BY hash(event_id || ${Math.trunc(options.seed ?? 42)}::VARCHAR) LIMIT ${Math.trunc(options.sampleRows ?? 20_000)}`);
+  const sample: TrainingSample[] = sampled.map((r) => ({
+    region: r.region as string, host: r.host_id as string, ts: Number(r.ts_ms), values: features.map((f) => num(r[f])),
+  }));
+  return assembleModel({ features, trainedThrough: options.before, trainingRows, hosts, regions }, sample, {
+    ...(options.contamination !== undefined ? { contamination: options.contamination } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+  });
+}

@@ -1,0 +1,200 @@
+// What normal looks like, and how far a reading is from it. The batch layer learns robust
+// baselines per host and metric by hour of day (median and MAD, so a nightly backup is
+// normal at 2 am) and an Isolation Forest over readings standardized against them; the
+// speed layer and `pulse eval` score every reading with these same functions. A sensor that
+// repeats one value far longer than it ever did in training is anomalous too (stuck sensor),
+// which no point-wise score can see.
+
+import { INACTIVE, stepAlert, type AlertChange, type AlertState } from './alerts.ts';
+import { compileForest, compiledScore, fitIsolationForest, type CompiledForest, type IsolationForest } from './isolation-forest.ts';
+import type { Metric } from './record.ts';
+
+export const ANOMALY_MODEL_FORMAT = 'pulse-anomaly/1';
+/** Metrics the fleet model standardizes and isolates (where a host reports them). */
+export const ANOMALY_FEATURES: readonly Metric[] = ['cpu_pct', 'mem_pct', 'temp_c', 'power_w'];
+/**
+ * Share of training readings taken as anomalous: sets the thresholds. The original model used
+ * 0.01 on a handful of readings; at one reading per host per minute that flags ~14 a day per
+ * host, so Pulse defaults to 0.001 (see `pulse eval` figures in the README).
+ */
+export const DEFAULT_CONTAMINATION = 0.001;
+/** 1.4826 × MAD estimates the standard deviation of normally distributed data. */
+export const MAD_TO_SIGMA = 1.4826;
+
+export interface Spread { median: number; scale: number }
+
+export interface FeatureBaseline extends Spread {
+  /** By UTC hour of day; null where that hour had too few readings to trust. */
+  hours: (Spread | null)[];
+  /** A long run of one unchanged value in training (99.9th percentile of run lengths), in readings. */
+  longRun: number;
+}
+
+export interface AnomalyModel {
+  format: typeof ANOMALY_MODEL_FORMAT;
+  features: string[];
+  /** Trained on readings before this instant (ISO). */
+  trainedThrough: string;
+  trainingRows: number;
+  /** Per host (key: entityKey), one entry per feature. */
+  hosts: Record<string, (FeatureBaseline | null)[]>;
+  /** Per region, for hosts the model has not seen yet. */
+  regions: Record<string, (Spread | null)[]>;
+  forest: IsolationForest;
+  /** Isolation scores above this are anomalous (the 1 − contamination quantile in training). */
+  isolationThreshold: number;
+  /** So are robust |z| above this (likewise calibrated): the forest alone cannot tell z = 5 from z = 50. */
+  zThreshold: number;
+  contamination: number;
+}
+
+/** Score 1 is the model's threshold; an anomaly alert resolves once the score drops below this. */
+export const ANOMALY_CLEAR_BELOW = 0.75;
+/** A reading this many times over the threshold fires at once: a lone spike is an anomaly too. */
+export const ANOMALY_SEVERE = 2;
+
+export interface AnomalyScore {
+  /**
+   * How far past the model's threshold the reading is: the larger of its isolation score and
+   * its largest robust |z|, each over its threshold (and a stuck run over its limit), so 1 is
+   * the threshold whichever part spoke. Below 1 is normal.
+   */
+  score: number;
+  isolation: number;
+  /** The feature that deviated most (largest |z|), or the stuck one. */
+  metric: string | null;
+  z: number | null;
+  reason: 'isolation' | 'flatline';
+}
+
+export const entityKey = (region: string, host: string) => `${region}/${host}`;
+export const utcHour = (ts: number) => Math.floor((((ts % 86_400_000) + 86_400_000) % 86_400_000) / 3_600_000);
+
+/** Readings in a row with one value before a sensor counts as stuck: twice its long runs in training, at least 6. */
+export function flatlineRunLength(longRun: number): number {
+  return Math.max(6, 2 * longRun);
+}
+
+/** A model ready to score: the forest compiled once, run lengths derived once. */
+export class AnomalyScorer {
+  readonly model: AnomalyModel;
+  readonly version: number | null;
+  private readonly forest: CompiledForest;
+  private readonly row: Float64Array;
+
+  constructor(model: AnomalyModel, version: number | null = null) {
+    if (model.format !== ANOMALY_MODEL_FORMAT) throw new TypeError(`unknown anomaly model format ${String(model.format)}`);
+    this.model = model;
+    this.version = version;
+    this.forest = compileForest(model.forest);
+    this.row = new Float64Array(model.features.length);
+  }
+
+  private spread(region: string, host: string, feature: number, hour: number): Spread | null {
+    const baseline = this.model.hosts[entityKey(region, host)]?.[feature];
+    if (baseline) return baseline.hours[hour] ?? baseline;
+    return this.model.regions[region]?.[feature] ?? null;
+  }
+
+  /** Robust z of each feature into `out` (0 where unknown); returns the most deviating feature. */
+  standardize(region: string, host: string, ts: number, values: readonly (number | null)[], out: Float64Array): { index: number; z: number } | null {
+    const hour = utcHour(ts);
+    let worst: { index: number; z: number } | null = null;
+    for (let i = 0; i < out.length; i += 1) {
+      const value = values[i];
+      const spread = value === null || value === undefined ? null : this.spread(region, host, i, hour);
+      const z = spread === null ? 0 : Math.max(-1e3, Math.min(1e3, ((value as number) - spread.median) / spread.scale));
+      out[i] = z;
+      if (spread !== null && (worst === null || Math.abs(z) > Math.abs(worst.z))) worst = { index: i, z };
+    }
+    return worst;
+  }
+
+  score(region: string, host: string, ts: number, values: readonly (number | null)[]): AnomalyScore {
+    const worst = this.standardize(region, host, ts, values, this.row);
+    const isolation = compiledScore(this.forest, this.row);
+    const score = Math.max(isolation / this.model.isolationThreshold, Math.abs(worst?.z ?? 0) / this.model.zThreshold);
+    return { score, isolation, metric: worst ? (this.model.features[worst.index] as string) : null, z: worst?.z ?? null, reason: 'isolation' };
+  }
+
+  /** Readings in a row with an unchanged value that mark this host's feature as stuck. */
+  runLength(region: string, host: string, feature: number): number {
+    const baseline = this.model.hosts[entityKey(region, host)]?.[feature];
+    return baseline ? flatlineRunLength(baseline.longRun) : Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Anomaly alerts share the threshold alerts' lifecycle, on the score's scale. */
+export const ANOMALY_RULE = { id: 'anomaly', fireAbove: 1, clearBelow: ANOMALY_CLEAR_BELOW } as const;
+
+/** Where one host stands: its anomaly alert, and how long each feature has repeated. */
+export interface HostAnomalyState { alert: AlertState; last: (number | null)[]; runs: number[] }
+
+export function initialAnomalyState(features: number): HostAnomalyState {
+  return { alert: INACTIVE, last: new Array<number | null>(features).fill(null), runs: new Array<number>(features).fill(0) };
+}
+
+/**
+ * One reading's effect: its score (a stuck feature outranks the forest), and the anomaly
+ * alert stepped with the same pending/firing/resolved lifecycle as threshold alerts.
+ */
+export function stepAnomaly(
+  scorer: AnomalyScorer, state: HostAnomalyState, reading: { region: string; host: string; ts: number; values: readonly (number | null)[] }, forReadings: number,
+): { state: HostAnomalyState; score: AnomalyScore; change: AlertChange | null } {
+  const last = [...state.last];
+  const runs = [...state.runs];
+  let score = scorer.score(reading.region, reading.host, reading.ts, reading.values);
+  reading.values.forEach((value, i) => {
+    runs[i] = value === null ? 0 : value === last[i] ? (runs[i] as number) + 1 : 1;
+    last[i] = value;
+    const stuck = (runs[i] as number) / scorer.runLength(reading.region, reading.host, i);
+    if (stuck >= 1 && stuck > score.score) score = { ...score, score: stuck, metric: scorer.model.features[i] as string, z: 0, reason: 'flatline' };
+  });
+  const stepped = stepAlert(state.alert, ANOMALY_RULE, score.score, reading.ts, score.score >= ANOMALY_SEVERE ? 1 : forReadings);
+  return { state: { alert: stepped.state, last, runs }, score, change: stepped.change };
+}
+
+export interface TrainingSample { region: string; host: string; ts: number; values: (number | null)[] }
+
+export interface ModelParts {
+  features: string[];
+  trainedThrough: number;
+  trainingRows: number;
+  hosts: AnomalyModel['hosts'];
+  regions: AnomalyModel['regions'];
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 1;
+  const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[at] as number;
+}
+
+/**
+ * Fit the forest on training readings standardized by the baselines, and set the threshold
+ * so that `contamination` of them score above each.
+ */
+export function assembleModel(parts: ModelParts, sample: readonly TrainingSample[], options: { contamination?: number; seed?: number; trees?: number } = {}): AnomalyModel {
+  const contamination = options.contamination ?? DEFAULT_CONTAMINATION;
+  const draft: AnomalyModel = {
+    format: ANOMALY_MODEL_FORMAT, features: parts.features, trainedThrough: new Date(parts.trainedThrough).toISOString(),
+    trainingRows: parts.trainingRows, hosts: parts.hosts, regions: parts.regions, forest: { trees: [], sampleSize: 1, features: parts.features.length },
+    isolationThreshold: 1, zThreshold: 1, contamination,
+  };
+  const scorer = new AnomalyScorer(draft);
+  const worstZ: number[] = [];
+  const rows = sample.map((s) => {
+    const row = new Float64Array(parts.features.length);
+    worstZ.push(Math.abs(scorer.standardize(s.region, s.host, s.ts, s.values, row)?.z ?? 0));
+    return Array.from(row);
+  });
+  const forest = fitIsolationForest(rows, { trees: options.trees ?? 100, sampleSize: 256, seed: options.seed ?? 42 });
+  const compiled = compileForest(forest);
+  const scores = rows.map((row) => compiledScore(compiled, row)).sort((a, b) => a - b);
+  const round = (v: number) => Math.round(v * 1e6) / 1e6;
+  return {
+    ...draft, forest,
+    isolationThreshold: round(quantile(scores, 1 - contamination)),
+    zThreshold: Math.max(3, round(quantile(worstZ.sort((a, b) => a - b), 1 - contamination))),
+  };
+}

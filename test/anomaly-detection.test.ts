@@ -1,0 +1,87 @@
+// Anomaly detection across the Lambda layers: the batch layer learns a model from silver and
+// publishes it with its views; the speed layer scores live readings with it, raises anomaly
+// alerts with a score and contributing metric, and takes up a newer model without a restart.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBatch } from '../batch/index.ts';
+import { writeHistory } from '../generator/index.ts';
+import { ensureTopics } from '../infra/index.ts';
+import { startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
+import { ANOMALY_FEATURES, type AnomalyModel } from '../telemetry/index.ts';
+import { incidentReadings } from './support/incident-readings.ts';
+import { isolatedSchema, testDatabaseUrl, testKafka, uniqueName, type IsolatedSchema } from './support/isolation.ts';
+import { produce, waitFor } from './support/telemetry-fixtures.ts';
+
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+
+describe('anomaly detection', () => {
+  const kafka = testKafka();
+  const topic = uniqueName('anomaly');
+  let db: IsolatedSchema;
+  let dataDir: string;
+  let speed: SpeedLayer | undefined;
+
+  const batch = () => runBatch({ dataDir, databaseUrl: testDatabaseUrl(), schema: db.schema, memoryLimit: '1GB' });
+
+  beforeAll(async () => {
+    db = await isolatedSchema('anomaly');
+    dataDir = await mkdtemp(join(tmpdir(), 'pulse-anomaly-'));
+    // The fleet the incident host of incidentReadings belongs to (germany, seed 99), two clean days.
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    await writeHistory(join(dataDir, 'historical'), {
+      serversPerRegion: 8, days: 2, intervalSeconds: 60, seed: 99, regions: ['germany'], end: today, incidentRate: 0,
+    });
+    await ensureTopics(kafka, [{ topic, numPartitions: 2 }]);
+  });
+
+  afterAll(async () => {
+    await speed?.close();
+    await db.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('trains a versioned model from silver in each batch run and publishes it with the views', async () => {
+    const summary = await batch();
+    expect(summary.model).toMatchObject({ hosts: 8, trainingRows: summary.silverRows });
+    const { rows } = await db.pool.query<{ version: string; run_id: string; features: string[]; model: AnomalyModel }>('SELECT * FROM anomaly_models');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ run_id: summary.runId, features: [...ANOMALY_FEATURES] });
+    const model = rows[0]!.model;
+    expect(model.forest.trees).toHaveLength(100);
+    // Hour-of-day baselines exist for every host and metric the Germany schema reports.
+    const host = Object.values(model.hosts)[0]!;
+    expect(host[ANOMALY_FEATURES.indexOf('temp_c')]?.hours.filter((h) => h !== null)).toHaveLength(24);
+    expect(model.isolationThreshold).toBeGreaterThan(0.4);
+  });
+
+  it('scores live readings and raises one anomaly alert for a power surge, with its score and metric', async () => {
+    speed = await startSpeedLayer({
+      kafka, topic, group: uniqueName('anomaly-group'), databaseUrl: testDatabaseUrl(), schema: db.schema, dataDir,
+      dlqTopic: uniqueName('dlq'), alertForReadings: 3, expiryOverlapMs: DAY, archiveRollBytes: 1_048_576, archiveRollMs: 60_000,
+    });
+    expect(speed.modelVersion()).toBe(1);
+    const { messages, host, label } = incidentReadings('power_surge', Date.now() - 4 * 60 * MINUTE);
+    await produce(kafka, topic, messages);
+    const inWindow = (at: Date) => at.getTime() >= Date.parse(label.start) && at.getTime() < Date.parse(label.end);
+    const alerts = await waitFor(
+      () => db.pool.query(`SELECT * FROM alerts WHERE host_id = $1 AND kind = 'anomaly' ORDER BY alert_id`, [host]).then((r) => r.rows),
+      (rows) => rows.some((a) => a.metric === 'power_w' && a.status === 'resolved'), 30_000);
+    const surge = alerts.filter((a) => a.metric === 'power_w' && inWindow(a.opened_at));
+    expect(surge).toHaveLength(1);
+    expect(surge[0]).toMatchObject({ rule: 'anomaly', kind: 'anomaly', status: 'resolved', fire_above: 1, clear_below: 0.75 });
+    expect(surge[0].detail).toMatchObject({ metric: 'power_w', reason: 'isolation', model_version: 1 });
+    expect(surge[0].detail.score).toBeGreaterThanOrEqual(1);
+    const points = await db.pool.query(`SELECT ts, metric, score FROM anomaly_points WHERE host_id = $1 AND metric = 'power_w'`, [host]);
+    expect(points.rows.length).toBeGreaterThan(3);
+    expect(points.rows.filter((p) => inWindow(p.ts)).length / points.rows.length).toBeGreaterThan(0.8);
+  });
+
+  it('takes up the model of the next batch run without a restart', async () => {
+    await batch();
+    await waitFor(async () => speed!.modelVersion(), (version) => version === 2, 15_000);
+  });
+});

@@ -28,7 +28,9 @@ export async function walkForward(duck: Duck, options: WalkForwardOptions): Prom
   const [range] = await duck.rows<{ lo: bigint | null; hi: bigint | null }>(`SELECT min(ts_ms) AS lo, max(ts_ms) AS hi FROM ${options.table}`);
   const first = Number(range?.lo ?? 0);
   const last = Number(range?.hi ?? 0);
-  const start = Math.ceil((first + options.warmupMs) / options.retrainEveryMs) * options.retrainEveryMs;
+  // Scoring starts on the boundary after the warm-up, counted from the start of the first reading's period.
+  const step = options.retrainEveryMs;
+  const start = Math.floor(first / step) * step + Math.ceil(options.warmupMs / step) * step;
   const states = new Map<string, HostAnomalyState>();
   const detections: Detection[] = [];
   let scored = 0;

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ANOMALY_FEATURES, AnomalyScorer, assembleModel, flatlineRunLength, initialAnomalyState, stepAnomaly, utcHour, type AnomalyModel, type HostAnomalyState,
+} from './index.ts';
+
+const HOUR = 3_600_000;
+
+/** One host whose CPU is 20 % ± 2 except 60 % ± 2 at 02:00 UTC (a nightly backup); temperature 50 ± 1 °C. */
+function nightlyBackupModel(): AnomalyModel {
+  const cpuHours = Array.from({ length: 24 }, (_, h) => ({ median: h === 2 ? 60 : 20, scale: 2 }));
+  const flat = (median: number, scale: number) => ({ median, scale, hours: Array.from({ length: 24 }, () => ({ median, scale })), longRun: 2 });
+  const hosts = { 'lab/h1': [{ median: 20, scale: 2, hours: cpuHours, longRun: 2 }, null, flat(50, 1), null] };
+  let seed = 3;
+  const noise = () => ((seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647 - 0.5) * 4;
+  const sample = Array.from({ length: 5_000 }, (_, i) => {
+    const ts = i * 60_000;
+    return { region: 'lab', host: 'h1', ts, values: [(utcHour(ts) === 2 ? 60 : 20) + noise(), null, 50 + noise() / 2, null] };
+  });
+  return assembleModel({ features: [...ANOMALY_FEATURES], trainedThrough: 5_000 * 60_000, trainingRows: 5_000, hosts, regions: {} }, sample);
+}
+
+describe('anomaly scoring', () => {
+  const model = nightlyBackupModel();
+  const scorer = new AnomalyScorer(model, 7);
+  const values = (cpu: number, temp = 50) => [cpu, null, temp, null];
+
+  it('judges a reading against its host\'s baseline for that hour of day: the nightly backup is normal', () => {
+    expect(scorer.score('lab', 'h1', 2 * HOUR + 600_000, values(61)).score).toBeLessThan(1);
+    const atNoon = scorer.score('lab', 'h1', 12 * HOUR, values(61));
+    expect(atNoon.score).toBeGreaterThan(1);
+    expect(atNoon).toMatchObject({ metric: 'cpu_pct', reason: 'isolation' });
+    expect(atNoon.z).toBeCloseTo(20.5, 1);
+  });
+
+  it('names the metric that deviated most', () => {
+    expect(scorer.score('lab', 'h1', 12 * HOUR, values(21, 58)).metric).toBe('temp_c');
+  });
+
+  it('fires an alert after N anomalous readings in a row, holds above 0.75 and resolves below it', () => {
+    let state: HostAnomalyState = initialAnomalyState(4);
+    const changes: string[] = [];
+    // mildly anomalous (1–2× the threshold) for four readings, then back to normal
+    const z = model.zThreshold;
+    const temps = [50, 50 + 1.2 * z, 50 + 1.3 * z, 50 + 1.5 * z, 50 + 0.8 * z, 50];
+    temps.forEach((temp, i) => {
+      const step = stepAnomaly(scorer, state, { region: 'lab', host: 'h1', ts: 12 * HOUR + i * 60_000, values: values(20 + i * 0.1, temp) }, 3);
+      state = step.state;
+      changes.push(step.change?.type ?? '-');
+    });
+    expect(changes).toEqual(['-', '-', '-', 'fired', '-', 'resolved']);
+  });
+
+  it('fires at once for a lone reading far past the threshold (a spike)', () => {
+    const step = stepAnomaly(scorer, initialAnomalyState(4), { region: 'lab', host: 'h1', ts: 12 * HOUR, values: values(99) }, 3);
+    expect(step.change?.type).toBe('fired');
+  });
+
+  it('calls a sensor stuck once it repeats one value twice as long as it ever did in training', () => {
+    expect(flatlineRunLength(2)).toBe(6);
+    expect(flatlineRunLength(10)).toBe(20);
+    let state = initialAnomalyState(4);
+    const reasons: string[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      const step = stepAnomaly(scorer, state, { region: 'lab', host: 'h1', ts: 12 * HOUR + i * 60_000, values: values(20 + (i % 2), 51.3) }, 3);
+      state = step.state;
+      reasons.push(step.score.reason);
+    }
+    expect(reasons.slice(0, 5)).not.toContain('flatline');
+    expect(reasons[5]).toBe('flatline');
+  });
+
+  it('falls back to the region\'s baseline for a host it has not seen, and scores nothing it has no baseline for', () => {
+    const withRegion = new AnomalyScorer({ ...model, regions: { lab: [{ median: 20, scale: 2 }, null, null, null] } });
+    expect(withRegion.score('lab', 'new-host', 12 * HOUR, values(80)).metric).toBe('cpu_pct');
+    expect(scorer.score('elsewhere', 'new-host', 12 * HOUR, values(80))).toMatchObject({ metric: null, z: null });
+  });
+
+  it('sets thresholds so that the contamination share of training readings scores above them', () => {
+    expect(model.contamination).toBe(0.001);
+    expect(model.zThreshold).toBeGreaterThanOrEqual(3);
+    expect(model.isolationThreshold).toBeGreaterThan(0.4);
+    expect(model.isolationThreshold).toBeLessThan(1);
+  });
+});

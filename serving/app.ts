@@ -96,7 +96,12 @@ export function createApp(ctx: AppContext): express.Express {
   });
   app.get('/api/alerts', async (req, res) => {
     const p = parseQuery(schemas.alerts, req.query);
-    res.json({ alerts: await q.alerts(pool, p.status, timeRange(p.from, p.to, 7 * 86_400_000), p.region ?? null, p.limit) });
+    res.json({ alerts: await q.alerts(pool, p.status, p.kind, timeRange(p.from, p.to, 7 * 86_400_000), p.region ?? null, p.limit) });
+  });
+  app.get('/api/anomalies', async (req, res) => {
+    const p = parseQuery(schemas.anomalies, req.query);
+    const range = timeRange(p.from, p.to);
+    res.json({ model: await q.anomalyModel(pool), points: await q.anomalies(pool, range, p.region ?? null, p.host ?? null, p.limit) });
   });
   app.get('/api/health-scores', async (req, res) => {
     const p = parseQuery(schemas.healthScores, req.query);

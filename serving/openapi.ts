@@ -23,7 +23,11 @@ export const OPENAPI = {
     '/api/histogram': get('Temperature histogram', [q('metric', { enum: ['temp_c'] }, 'temp_c'), region, ...range, q('bins', { type: 'integer', minimum: 1, maximum: 200 }, 'default 20')]),
     '/api/volume': get('Readings per region per bucket split by batch and realtime origin, totals, ingest rate, rejects per reason', [...range, q('step', { type: 'string' }, 'bucket width')]),
     '/api/hosts': get('The latest reading of every host with its CPU level', [region]),
-    '/api/alerts': get('Alerts', [q('status', { enum: ['firing', 'resolved', 'all'] }, 'default all'), region, ...range, q('limit', { type: 'integer' }, 'default 200')]),
+    '/api/alerts': get('Alerts (threshold and anomaly; anomaly alerts carry score, contributing metric and model version in detail)', [
+      q('status', { enum: ['firing', 'resolved', 'all'] }, 'default all'), q('kind', { enum: ['threshold', 'anomaly', 'all'] }, 'default all'), region, ...range, q('limit', { type: 'integer' }, 'default 200')]),
+    '/api/anomalies': get('Readings scored as anomalous (score ≥ 1 = the model threshold) with their contributing metric, and the current model', [
+      region, q('host', { type: 'string' }, 'only this host'), ...range, q('limit', { type: 'integer', minimum: 1, maximum: 5000 }, 'default 500, highest scores kept'),
+    ]),
     '/api/health-scores': get('Daily health score per host, worst first', [q('date', { type: 'string', format: 'date' }, 'default: latest day'), region, q('limit', { type: 'integer' }, 'default 20')]),
     '/api/stream': { get: { summary: 'Server-Sent Events: overview and volume every interval, alerts as they open and resolve', parameters: [region, q('interval', { enum: ['1s', '5s', '30s', '1m'] }, 'default 1s')], responses: { 200: { description: 'text/event-stream' }, 400: error } } },
     '/api/control/rate': { post: { summary: 'Change the live generator rate (bearer token from PULSE_CONTROL_TOKEN)', security: [{ bearer: [] }], requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { rate: { type: 'number', minimum: 0, maximum: 100000 } }, required: ['rate'] } } } }, responses: { 202: { description: 'rate change sent' }, 400: error, 401: error, 403: error } } },

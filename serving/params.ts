@@ -32,7 +32,10 @@ export const schemas = {
   }).strict(),
   volume: z.object({ from: INSTANT.optional(), to: INSTANT.optional(), step: STEP.optional() }).strict(),
   hosts: z.object({ region: REGION.optional() }).strict(),
-  alerts: z.object({ status: z.enum(['firing', 'resolved', 'all']).default('all'), region: REGION.optional(), from: INSTANT.optional(), to: INSTANT.optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }).strict(),
+  alerts: z.object({ status: z.enum(['firing', 'resolved', 'all']).default('all'), kind: z.enum(['threshold', 'anomaly', 'all']).default('all'), region: REGION.optional(), from: INSTANT.optional(), to: INSTANT.optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) }).strict(),
+  anomalies: z.object({
+    region: REGION.optional(), host: HOST.optional(), from: INSTANT.optional(), to: INSTANT.optional(), limit: z.coerce.number().int().min(1).max(5000).default(500),
+  }).strict(),
   healthScores: z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional(), region: REGION.optional(), limit: z.coerce.number().int().min(1).max(1000).default(20) }).strict(),
   stream: z.object({
     region: REGION.optional(),

@@ -101,11 +101,29 @@ export async function latestHosts(pool: Pool, region: string | null) {
   return result.rows.map((r) => ({ ...r, ts: (r.ts as Date).toISOString(), cpu_level: cpuLevel(r.cpu_pct as number | null) }));
 }
 
-export async function alerts(pool: Pool, status: string, range: Range, region: string | null, limit: number) {
-  const result = await pool.query(`SELECT alert_id, region, host_id, rule, kind, severity, metric, status, opened_at, resolved_at, peak_value, last_value
-    FROM alerts WHERE ($1 = 'all' OR status = $1) AND ($2::text IS NULL OR region = $2) AND opened_at < $4 AND (resolved_at IS NULL OR resolved_at >= $3)
-    ORDER BY opened_at DESC LIMIT $5`, [status, region, iso(range.from), iso(range.to), limit]);
+export async function alerts(pool: Pool, status: string, kind: string, range: Range, region: string | null, limit: number) {
+  const result = await pool.query(`SELECT alert_id, region, host_id, rule, kind, severity, metric, status, opened_at, resolved_at, peak_value, last_value, detail
+    FROM alerts WHERE ($1 = 'all' OR status = $1) AND ($6 = 'all' OR kind = $6) AND ($2::text IS NULL OR region = $2) AND opened_at < $4
+      AND (resolved_at IS NULL OR resolved_at >= $3)
+    ORDER BY opened_at DESC LIMIT $5`, [status, region, iso(range.from), iso(range.to), limit, kind]);
   return result.rows.map((r) => ({ ...r, alert_id: Number(r.alert_id), duration_s: ((r.resolved_at ?? new Date()).getTime() - r.opened_at.getTime()) / 1000 }));
+}
+
+/** Readings the speed layer scored as anomalous, the highest scores first when more than `limit` fall in the range. */
+export async function anomalies(pool: Pool, range: Range, region: string | null, host: string | null, limit: number) {
+  const result = await pool.query(`SELECT * FROM (SELECT event_id, ts, region, host_id, score, metric, value, z, reason, model_version FROM anomaly_points
+      WHERE ts >= $1 AND ts < $2 AND ($3::text IS NULL OR region = $3) AND ($4::text IS NULL OR host_id = $4) ORDER BY score DESC LIMIT $5) top
+    ORDER BY ts`, [iso(range.from), iso(range.to), region, host, limit]);
+  return result.rows.map((r) => ({ ...r, ts: (r.ts as Date).toISOString(), model_version: Number(r.model_version) }));
+}
+
+/** The model the speed layer scores with: its version and thresholds, not its trees. */
+export async function anomalyModel(pool: Pool) {
+  const result = await pool.query(`SELECT version, run_id, trained_at, trained_through, training_rows, hosts, features,
+      (model->>'isolationThreshold')::float8 AS isolation_threshold, (model->>'zThreshold')::float8 AS z_threshold, (model->>'contamination')::float8 AS contamination
+    FROM anomaly_models ORDER BY version DESC LIMIT 1`);
+  const row = result.rows[0];
+  return row ? { ...row, version: Number(row.version), training_rows: Number(row.training_rows) } : null;
 }
 
 export async function healthScores(pool: Pool, date: string | null, region: string | null, limit: number) {

@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch } from '../batch/index.ts';
 import { writeHistory } from '../generator/index.ts';
 import { ensureTopics } from '../infra/index.ts';
+import { startServing } from '../serving/index.ts';
 import { startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
 import { ANOMALY_FEATURES, type AnomalyModel } from '../telemetry/index.ts';
 import { incidentReadings } from './support/incident-readings.ts';
-import { isolatedSchema, testDatabaseUrl, testKafka, uniqueName, type IsolatedSchema } from './support/isolation.ts';
+import { isolatedSchema, testBrokers, testDatabaseUrl, testKafka, uniqueName, type IsolatedSchema } from './support/isolation.ts';
 import { produce, waitFor } from './support/telemetry-fixtures.ts';
 
 const DAY = 86_400_000;
@@ -78,6 +79,26 @@ describe('anomaly detection', () => {
     const points = await db.pool.query(`SELECT ts, metric, score FROM anomaly_points WHERE host_id = $1 AND metric = 'power_w'`, [host]);
     expect(points.rows.length).toBeGreaterThan(3);
     expect(points.rows.filter((p) => inWindow(p.ts)).length / points.rows.length).toBeGreaterThan(0.8);
+  });
+
+  it('serves anomalous points and anomaly alerts to the dashboard', async () => {
+    const serving = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: testBrokers(), port: 0, host: '127.0.0.1' });
+    try {
+      const get = async (path: string) => (await fetch(`http://127.0.0.1:${serving.port}${path}`)).json() as Promise<Record<string, any>>;
+      const from = new Date(Date.now() - 5 * 60 * MINUTE).toISOString();
+      const anomalies = await get(`/api/anomalies?region=germany&from=${from}`);
+      expect(anomalies.model).toMatchObject({ version: 1, features: [...ANOMALY_FEATURES] });
+      expect(anomalies.points.length).toBeGreaterThan(3);
+      expect(anomalies.points[0]).toMatchObject({ region: 'germany', reason: expect.any(String), model_version: 1 });
+      const alerts = await get(`/api/alerts?kind=anomaly&from=${from}`);
+      expect(alerts.alerts.length).toBeGreaterThan(0);
+      expect(alerts.alerts.every((a: { kind: string }) => a.kind === 'anomaly')).toBe(true);
+      expect(alerts.alerts[0].detail).toMatchObject({ score: expect.any(Number), metric: expect.any(String) });
+      const injected = await fetch(`http://127.0.0.1:${serving.port}/api/anomalies?host=x'%3B%20DROP%20TABLE%20anomaly_points%3B--`);
+      expect(injected.status).toBe(400);
+    } finally {
+      await serving.close();
+    }
   });
 
   it('takes up the model of the next batch run without a restart', async () => {

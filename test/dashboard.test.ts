@@ -12,7 +12,7 @@ import { startLiveGenerator, type LiveGenerator } from '../generator/index.ts';
 import { ensureTopics, packageRoot } from '../infra/index.ts';
 import { startServing, type Serving } from '../serving/index.ts';
 import { startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
-import { SCHEMA_HEADER } from '../telemetry/index.ts';
+import { ANOMALY_FEATURES, assembleModel, SCHEMA_HEADER } from '../telemetry/index.ts';
 import { launchBrowser } from './support/browser.ts';
 import { isolatedSchema, testBrokers, testDatabaseUrl, testKafka, uniqueName, type IsolatedSchema } from './support/isolation.ts';
 import { produce } from './support/telemetry-fixtures.ts';
@@ -79,6 +79,25 @@ describe('dashboard in a browser', () => {
     await page.waitForSelector('[data-testid="critical-banner"]:has-text("hot-dash")', { timeout: 15_000 });
     expect(Date.now() - started).toBeLessThan(10_000);
     await page.screenshot({ path: join(SHOTS, 'alert.png'), fullPage: true });
+  });
+
+  it('marks anomalous readings on the CPU chart and lists the anomaly alert with its score and metric', async () => {
+    // A model that knows region "lab" only (CPU 20 ± 2 %), published as the batch layer publishes one.
+    const sample = Array.from({ length: 2_000 }, (_, i) => ({ region: 'lab', host: 'x', ts: i * 60_000, values: [20 + ((i * 37) % 9) / 2 - 2, null, null, null] }));
+    const model = assembleModel({ features: [...ANOMALY_FEATURES], trainedThrough: Date.now(), trainingRows: 2_000, hosts: {}, regions: { lab: [{ median: 20, scale: 2 }, null, null, null] } }, sample);
+    await db.pool.query(`INSERT INTO anomaly_models (run_id, trained_through, training_rows, hosts, features, model) VALUES ('test', now(), 2000, 0, $1, $2)`, [model.features, JSON.stringify(model)]);
+    await db.pool.query(`SELECT pg_notify('pulse_watermark', json_build_object('schema', current_schema())::text)`);
+    await expect.poll(() => speed.modelVersion(), { timeout: 10_000 }).not.toBeNull();
+    const now = Date.now();
+    await produce(kafka, topic, [20, 21, 97, 98, 99, 98].map((cpu_pct, i) => ({
+      key: 'odd-dash', headers: { [SCHEMA_HEADER]: 'pulse/v1' },
+      value: JSON.stringify({ event_id: `odd-dash-${i}`, ts: now - (6 - i) * 1000, region: 'lab', host_id: 'odd-dash', cpu_pct, temp_c: 50 }),
+    })));
+    const row = page.locator('[data-testid="alerts"] [data-testid="alert-row"][data-kind="anomaly"]:has-text("odd-dash")');
+    await row.first().waitFor({ timeout: 15_000 });
+    expect(await row.first().textContent()).toMatch(/cpu_pct.*score \d/);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="cpu-chart"]')?.getAttribute('data-anomalies')) >= 4, undefined, { timeout: 15_000 });
+    await page.screenshot({ path: join(SHOTS, 'anomaly.png'), fullPage: true });
   });
 
   it('replays a window about ten times faster at 10× than at 1×', async () => {

@@ -22,6 +22,8 @@ export class Dashboard {
   volume = $state<Json | null>(null);
   hosts = $state<Json[]>([]);
   alerts = $state<Json[]>([]);
+  /** Readings the speed layer scored as anomalous in the window (marked on the CPU chart). */
+  anomalies = $state<Json[]>([]);
   scores = $state<Json[]>([]);
   error = $state<string | null>(null);
   loadedAt = $state(0);
@@ -49,7 +51,7 @@ export class Dashboard {
       ? query({ metric: 'cpu_pct', group: 'host', host: this.host, ...range })
       : query({ metric: 'cpu_pct', group: 'region', region, ...range });
     try {
-      const [health, overview, series, histogram, volume, hosts, alerts, scores] = await Promise.all([
+      const [health, overview, series, histogram, volume, hosts, alerts, scores, anomalies] = await Promise.all([
         this.requests.run('health', (s) => getJson('/api/health', s)),
         this.requests.run('overview', (s) => getJson(`/api/overview${query({ region, ...range })}`, s)),
         this.requests.run('series', (s) => getJson(`/api/timeseries${seriesQuery}`, s)),
@@ -58,6 +60,7 @@ export class Dashboard {
         this.requests.run('hosts', (s) => getJson(`/api/hosts${query({ region })}`, s)),
         this.requests.run('alerts', (s) => getJson(`/api/alerts${query({ region, status: 'all', limit: 100 })}`, s)),
         this.requests.run('scores', (s) => getJson(`/api/health-scores${query({ region, limit: 20 })}`, s)),
+        this.requests.run('anomalies', (s) => getJson(`/api/anomalies${query({ region, host: this.host || undefined, ...range, limit: 300 })}`, s)),
       ]);
       if (!overview) return; // superseded by a newer load
       this.health = health ?? null;
@@ -68,6 +71,7 @@ export class Dashboard {
       this.hosts = (hosts?.['hosts'] ?? []).filter((h: Json) => !this.host || h['host_id'] === this.host);
       this.alerts = alerts?.['alerts'] ?? [];
       this.scores = scores?.['scores'] ?? [];
+      this.anomalies = anomalies?.['points'] ?? [];
       this.error = null;
       this.loadedAt = Date.now();
       this.shownFrom = from;

@@ -31,6 +31,9 @@ export class ArchiveFile {
   readonly openedAt: number;
   bytes = 0;
   private dirty = false;
+  private closed = false;
+  /** Set when cutting a failed append back did not work either; done before the next append. */
+  private tornAt: number | undefined;
   private readonly handle: FileHandle;
 
   private constructor(finalPath: string, handle: FileHandle, openedAt: number) {
@@ -43,23 +46,43 @@ export class ArchiveFile {
     return new ArchiveFile(finalPath, await open(inProgressName(finalPath), 'a'), now);
   }
 
+  /**
+   * Append whole lines, or nothing: a short write (disk full) or a failed one leaves the file
+   * cut back to where it was, so the retried batch does not glue onto half a line.
+   */
   async append(text: string): Promise<void> {
+    if (this.tornAt !== undefined) {
+      await this.handle.truncate(this.tornAt);
+      this.tornAt = undefined;
+    }
     const buffer = Buffer.from(text);
-    await this.handle.write(buffer);
+    try {
+      for (let written = 0; written < buffer.byteLength;) {
+        written += (await this.handle.write(buffer, written, buffer.byteLength - written)).bytesWritten;
+      }
+    } catch (error) {
+      this.dirty = true;
+      await this.handle.truncate(this.bytes).catch(() => (this.tornAt = this.bytes));
+      throw error;
+    }
     this.bytes += buffer.byteLength;
     this.dirty = true;
   }
 
   async sync(): Promise<void> {
     if (!this.dirty) return;
-    this.dirty = false;
     await this.handle.sync();
+    this.dirty = false; // only once it worked: a failed fsync is tried again before any commit
   }
 
-  /** fsync, close, rename into place, fsync the directory. */
+  /** fsync, close, rename into place, fsync the directory; safe to call again after a failure. */
   async complete(): Promise<void> {
-    await this.handle.sync();
-    await this.handle.close();
+    if (!this.closed) {
+      await this.handle.sync();
+      this.dirty = false;
+      await this.handle.close();
+      this.closed = true;
+    }
     await rename(inProgressName(this.finalPath), this.finalPath);
     await syncDirectory(dirname(this.finalPath));
   }

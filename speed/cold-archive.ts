@@ -62,6 +62,7 @@ export class ColdArchive {
   readonly runDir: string;
   private readonly options: ColdArchiveOptions;
   private readonly open = new Map<string, ArchiveFile>();
+  private readonly finishing: ArchiveFile[] = [];
   private sequence = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly heartbeat: NodeJS.Timeout;
@@ -108,14 +109,15 @@ export class ColdArchive {
         const file = await this.fileFor(dir);
         await file.append(lines.join(''));
       }
-      await this.rollDue();
+      // The lines are written; a file that cannot be renamed yet is retried by rollIdle.
+      await this.rollDue().catch((error: unknown) => this.options.logger?.warn({ err: error }, 'archive roll failed; retrying'));
     });
   }
 
   /** fsync every file written since the last sync. */
   sync(): Promise<void> {
     return this.serial(async () => {
-      await Promise.all([...this.open.values()].map((f) => f.sync()));
+      await Promise.all([...this.open.values(), ...this.finishing].map((f) => f.sync()));
     });
   }
 
@@ -134,8 +136,17 @@ export class ColdArchive {
     for (const [dir, file] of this.open) {
       if (file.bytes >= this.options.rollBytes || now - file.openedAt >= this.options.rollMs) {
         this.open.delete(dir);
-        await file.complete();
+        this.finishing.push(file);
       }
+    }
+    await this.finishRolled();
+  }
+
+  /** Rename rolled files into place; one that fails (read-only disk) is tried again on the next roll. */
+  private async finishRolled(): Promise<void> {
+    while (this.finishing.length > 0) {
+      await (this.finishing[0] as ArchiveFile).complete();
+      this.finishing.shift();
     }
   }
 
@@ -148,8 +159,9 @@ export class ColdArchive {
   close(): Promise<void> {
     clearInterval(this.heartbeat);
     return this.serial(async () => {
-      for (const file of this.open.values()) await file.complete();
+      this.finishing.push(...this.open.values());
       this.open.clear();
+      await this.finishRolled();
       await rm(join(this.runDir, LOCK), { force: true });
     });
   }

@@ -3,7 +3,7 @@
 // Streaming: sustained events/s draining a pre-loaded topic, and freshness at fixed rates
 // (produce → the consumer's durable progress passes the event; see bench/RESULTS.md).
 // Batch: the same history in CSV, JSON lines and Parquet, normalized into PostgreSQL.
-//   node bench/peer.ts [--quick]        (BENCH_RUNS=n overrides the number of runs)
+//   node bench/peer.ts [--quick] [--10m]   (BENCH_RUNS=n overrides the number of runs)
 
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,14 +19,15 @@ silenceKnownWarnings();
 const quick = isQuick();
 const RUNS = runCount(quick ? 1 : 3);
 // Sized so that the slower system still finishes a full run in about 40 minutes on two cores.
-const SATURATION_EVENTS = quick ? 20_000 : 200_000;
+const SATURATION_EVENTS = quick ? 10_000 : 100_000;
 const RATES = quick ? [1_000] : [1_000, 10_000];
-const FRESHNESS_SECONDS = quick ? 8 : 20;
-// Spark needs about half an hour for one 10 M run on this machine, so that size runs once
-// unless BENCH_RUNS asks for more (bench/batch.ts has Pulse's own medians at 10 M).
+const FRESHNESS_SECONDS = quick ? 5 : 20;
+const WARMUP_SECONDS = quick ? 3 : 10;
+// Spark needs about half an hour for one 10 M run on this machine (JDBC inserts), so that
+// size runs, once, only with --10m (bench/batch.ts has Pulse's own medians at 10 M).
 const SIZES = quick
   ? [{ label: '0.1M', servers: 12, days: 2, runs: RUNS }]
-  : [{ label: '1M', servers: 116, days: 2, runs: RUNS }, { label: '10M', servers: 116, days: 20, runs: runCount(1) }];
+  : [{ label: '1M', servers: 116, days: 2, runs: RUNS }, ...(process.argv.includes('--10m') ? [{ label: '10M', servers: 116, days: 20, runs: runCount(1) }] : [])];
 const SYSTEMS = ['pulse', 'spark'] as const;
 type System = (typeof SYSTEMS)[number];
 
@@ -114,21 +115,27 @@ async function saturation(ctx: Context) {
   return { pulse: of('pulse'), spark: of('spark') };
 }
 
-async function freshness(ctx: Context, rate: number) {
+/**
+ * `sustained`: each system's saturation events/s. A system is not run at a rate above it: its
+ * backlog, and so its latency, would only grow with the length of the run.
+ */
+async function freshness(ctx: Context, rate: number, sustained: Record<System, number>) {
   const runs: Record<System, { p50: number; p95: number; p99: number; peakRssMb: number }[]> = { pulse: [], spark: [] };
   for (let i = 0; i < RUNS; i += 1) {
-    for (const system of SYSTEMS) {
+    for (const system of SYSTEMS.filter((s) => rate <= sustained[s])) {
       const topic = unique(`bench-peer-fresh-${rate}`);
       await ensureTopics(ctx.kafka, [{ topic, numPartitions: PARTITIONS }]);
       const consumer = await start(ctx, system, topic);
       await consumer.ready;
-      const f = await measureFreshness(ctx.kafka, topic, rate, FRESHNESS_SECONDS, consumer.progress);
+      const f = await measureFreshness(ctx.kafka, topic, rate, FRESHNESS_SECONDS, consumer.progress, WARMUP_SECONDS);
       runs[system].push({ p50: f.p50, p95: f.p95, p99: f.p99, peakRssMb: await consumer.stop() });
-      console.log(`  freshness ${rate}/s ${system} run ${i + 1}: p50 ${f.p50.toFixed(0)} ms, p99 ${f.p99.toFixed(0)} ms`);
+      console.log(`  freshness ${rate}/s ${system} run ${i + 1}: p50 ${f.p50.toFixed(0)} ms, p99 ${f.p99.toFixed(0)} ms (${f.events} events measured)`);
     }
   }
   const of = (s: System, k: 'p50' | 'p95' | 'p99' | 'peakRssMb') => summarize(runs[s].map((r) => r[k]));
-  const all = (s: System) => ({ p50: of(s, 'p50'), p95: of(s, 'p95'), p99: of(s, 'p99'), peakRssMb: of(s, 'peakRssMb') });
+  const all = (s: System) => (runs[s].length === 0
+    ? { notSustainable: true, sustainedEventsPerSecond: sustained[s] }
+    : { p50: of(s, 'p50'), p95: of(s, 'p95'), p99: of(s, 'p99'), peakRssMb: of(s, 'peakRssMb') });
   return { pulse: all('pulse'), spark: all('spark') };
 }
 
@@ -188,14 +195,14 @@ await admin.connect();
 const pool = createPool({ databaseUrl: services.databaseUrl, max: 2 });
 await pool.query('CREATE SCHEMA IF NOT EXISTS spark_peer');
 const ctx: Context = { kafka, admin, pool, brokers: services.kafkaBrokers, databaseUrl: services.databaseUrl, env: { KAFKA_BROKERS: services.kafkaBrokers, DATABASE_URL: services.databaseUrl } };
-const results: Record<string, unknown> = { pyspark: pysparkVersion(), runs: RUNS, saturationEvents: SATURATION_EVENTS, freshnessSeconds: FRESHNESS_SECONDS };
+const results: Record<string, unknown> = { pyspark: pysparkVersion(), runs: RUNS, saturationEvents: SATURATION_EVENTS, freshnessSeconds: FRESHNESS_SECONDS, warmupSeconds: WARMUP_SECONDS };
 try {
   console.log(`streaming saturation (${SATURATION_EVENTS.toLocaleString('en-US')} pre-loaded events)`);
   const sat = await saturation(ctx);
   results['saturation'] = sat;
   for (const rate of RATES) {
     console.log(`freshness at ${rate} events/s for ${FRESHNESS_SECONDS} s`);
-    results[`freshness_${rate}`] = await freshness(ctx, rate);
+    results[`freshness_${rate}`] = await freshness(ctx, rate, { pulse: sat.pulse.eventsPerSecond.median, spark: sat.spark.eventsPerSecond.median });
   }
   for (const size of SIZES) results[`batch_${size.label}`] = await batch(ctx, size);
 
@@ -203,8 +210,9 @@ try {
   console.log(`\nthroughput events/s   pulse ${formatSummary(s.pulse.eventsPerSecond)}   spark ${formatSummary(s.spark.eventsPerSecond)}   pulse/spark ${ratio(s.pulse.eventsPerSecond, s.spark.eventsPerSecond).toFixed(2)}`);
   console.log(`peak memory MB       pulse ${formatSummary(s.pulse.peakRssMb)}   spark ${formatSummary(s.spark.peakRssMb)}`);
   for (const rate of RATES) {
-    const f = results[`freshness_${rate}`] as Record<System, { p99: Summary }>;
-    console.log(`freshness p99 ms @${rate}/s   pulse ${formatSummary(f.pulse.p99)}   spark ${formatSummary(f.spark.p99)}   pulse/spark ${ratio(f.pulse.p99, f.spark.p99).toFixed(2)}`);
+    const f = results[`freshness_${rate}`] as Record<System, { p99?: Summary }>;
+    const p99 = (x: { p99?: Summary }) => (x.p99 ? formatSummary(x.p99) : 'not sustainable');
+    console.log(`freshness p99 ms @${rate}/s   pulse ${p99(f.pulse)}   spark ${p99(f.spark)}   pulse/spark ${f.pulse.p99 && f.spark.p99 ? ratio(f.pulse.p99, f.spark.p99).toFixed(2) : '–'}`);
   }
   for (const size of SIZES) {
     const b = results[`batch_${size.label}`] as Record<System, { seconds: Summary }>;

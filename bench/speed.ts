@@ -135,7 +135,7 @@ try {
   }
   for (const rate of only === 'saturation' ? [] : [1_000, 10_000]) {
     const fresh = [];
-    for (let i = 0; i < RUNS; i += 1) fresh.push(await freshness(rate, quick ? 10 : 30));
+    for (let i = 0; i < RUNS; i += 1) fresh.push(await freshness(rate, quick ? 5 : 30));
     const key = `freshness_${rate}`;
     const r = { p50: summarize(fresh.map((f) => f.p50)), p95: summarize(fresh.map((f) => f.p95)), p99: summarize(fresh.map((f) => f.p99)), peakRssMb: summarize(fresh.map((f) => f.peakRssMb)) };
     results[key] = r;

@@ -44,28 +44,46 @@ export async function secondsUntil(progress: Progress, count: number): Promise<n
 
 export interface Freshness { rate: number; events: number; p50: number; p95: number; p99: number }
 
-/** Produces at `rate` events/s for `seconds`; each event's latency from send until `progress` passes its offset. */
-export async function measureFreshness(kafka: Kafka, topic: string, rate: number, seconds: number, progress: Progress): Promise<Freshness> {
+/**
+ * Produces at `rate` events/s; each event's latency from send until `progress` passes its
+ * offset. A warm-up comes first and is not measured: at least `warmupSeconds`, and until the
+ * consumer has caught up with what was sent by then (at most 30 s more), so that both systems are
+ * measured in their steady state, past JIT compilation and connection set-up. Then `seconds` are measured.
+ */
+export async function measureFreshness(kafka: Kafka, topic: string, rate: number, seconds: number, progress: Progress, warmupSeconds = 5): Promise<Freshness> {
   const producer = kafka.producer();
   await producer.connect();
   const fleet = newFleet();
   const pending: { offset: number; sentAt: number }[][] = Array.from({ length: PARTITIONS }, () => []);
   const latencies: number[] = [];
   let producing = true;
+  let measureFrom = Number.POSITIVE_INFINITY; // send time from which latencies count
+  let stored = 0;
   const poller = (async () => {
     while (producing || pending.some((p) => p.length > 0)) {
       const committed = await progress();
+      stored = committed.reduce((a, b) => a + b, 0);
       const now = performance.now();
       committed.forEach((offset, p) => {
         const queue = pending[p] as { offset: number; sentAt: number }[];
-        while (queue.length > 0 && (queue[0] as { offset: number }).offset < offset) latencies.push(now - (queue.shift() as { sentAt: number }).sentAt);
+        while (queue.length > 0 && (queue[0] as { offset: number }).offset < offset) {
+          const { sentAt } = queue.shift() as { sentAt: number };
+          if (sentAt >= measureFrom) latencies.push(now - sentAt);
+        }
       });
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
   let sent = 0;
+  let sentByWarmup = Number.POSITIVE_INFINITY;
   const started = performance.now();
-  while (performance.now() - started < seconds * 1000) {
+  const warm = () => {
+    const elapsed = performance.now() - started;
+    if (elapsed >= warmupSeconds * 1000 && sentByWarmup === Number.POSITIVE_INFINITY) sentByWarmup = sent;
+    return stored >= sentByWarmup || elapsed >= (warmupSeconds + 30) * 1000;
+  };
+  while (measureFrom === Number.POSITIVE_INFINITY || performance.now() - measureFrom < seconds * 1000) {
+    if (measureFrom === Number.POSITIVE_INFINITY && warm()) measureFrom = performance.now();
     const due = Math.floor((rate * (performance.now() - started)) / 1000) - sent;
     if (due > 0) {
       const sentAt = performance.now();
@@ -83,5 +101,5 @@ export async function measureFreshness(kafka: Kafka, topic: string, rate: number
   await poller;
   await producer.disconnect();
   const sorted = latencies.sort((a, b) => a - b);
-  return { rate, events: sent, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+  return { rate, events: latencies.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
 }

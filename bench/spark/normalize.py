@@ -25,10 +25,10 @@ def _null() -> Column:
     return F.lit(None).cast("double")
 
 
-def normalize(df: DataFrame, region: str) -> DataFrame:
-    """Rows of one region's native columns (missing ones null) → CANONICAL columns.
-    An `event_id` column is kept when present, else derived as region:host:epoch_ms."""
-    cols = set(df.columns)
+def canonical_values(region: str, cols: set[str]) -> list[Column]:
+    """One region's CANONICAL values (unnamed, in order) from its native ones (`cols`: those present; a version's
+    missing metrics are null). An `event_id` column is kept when present, else derived as
+    region:host:epoch_ms."""
     if region == "india":  # IST wall-clock text, °C, percent
         host, ts = F.col("server_code"), F.to_utc_timestamp(F.to_timestamp("timestamp_ist", "yyyy-MM-dd HH:mm:ss"), "Asia/Kolkata")
         metrics = {"temp_c": F.col("temp_celsius"), "cpu_pct": F.col("cpu_usage_percent"),
@@ -46,6 +46,28 @@ def normalize(df: DataFrame, region: str) -> DataFrame:
                    "disk_pct": F.col("disk_used_pct") if "disk_used_pct" in cols else _null()}
     derived_id = F.concat_ws(":", F.lit(region), host, F.unix_millis(ts).cast("string"))
     event_id = F.coalesce(F.col("event_id"), derived_id) if "event_id" in cols else derived_id
-    out = [event_id.alias("event_id"), ts.alias("ts"), F.lit(region).alias("region"), host.alias("host_id")]
-    out += [metrics.get(name, _null()).cast("double").alias(name) for name in CANONICAL[4:]]
-    return df.select(*out).where(F.col("ts").isNotNull() & F.col("host_id").isNotNull())
+    return [event_id, ts, F.lit(region), host] + [metrics.get(name, _null()).cast("double") for name in CANONICAL[4:]]
+
+
+def _valid(df: DataFrame) -> DataFrame:
+    return df.where(F.col("ts").isNotNull() & F.col("host_id").isNotNull())
+
+
+def normalize(df: DataFrame, region: str) -> DataFrame:
+    """Rows of one region's native columns → CANONICAL columns."""
+    values = canonical_values(region, set(df.columns))
+    return _valid(df.select(*[v.alias(name) for v, name in zip(values, CANONICAL)]))
+
+
+def normalize_mixed(df: DataFrame, region_col: str, regions=("india", "usa", "germany")) -> DataFrame:
+    """Rows of several regions in one frame (`region_col` names each row's region; every
+    region's native columns present) → CANONICAL columns, in a single pass over the rows."""
+    per_region = {region: canonical_values(region, set(df.columns)) for region in regions}
+    out = []
+    for i, name in enumerate(CANONICAL):
+        expr = None
+        for region, values in per_region.items():
+            matches = F.col(region_col) == region
+            expr = F.when(matches, values[i]) if expr is None else expr.when(matches, values[i])
+        out.append(expr.alias(name))
+    return _valid(df.select(*out))

@@ -82,6 +82,12 @@ const ENV_SCHEMA = z.object({
   PULSE_ARCHIVE_ROLL_AGE: duration('5m'),
   /** Bearer token that allows changing the live feed's rate through the serving layer (unset: off). */
   PULSE_CONTROL_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /** Requests per minute per client address to the serving API (0: no limit). */
+  PULSE_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  /** Requests per minute per client address to the live-feed control endpoint. */
+  PULSE_CONTROL_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** Longest query string the serving API accepts, in bytes (longer: 414). */
+  PULSE_MAX_QUERY_BYTES: z.coerce.number().int().min(256).max(65_536).default(2048),
   /** DuckDB memory limit of a batch run; it spills to $PULSE_DATA_DIR/batch beyond it. */
   PULSE_BATCH_MEMORY: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 512MB or 2GB').default('2GB'),
 });
@@ -103,6 +109,7 @@ export interface Config {
     readonly archiveRollMs: number;
   };
   readonly batch: { readonly memoryLimit: string };
+  readonly serving: { readonly perMinute: number; readonly controlPerMinute: number; readonly maxQueryBytes: number };
   /** Secret: never logged. */
   readonly controlToken: string | undefined;
 }
@@ -139,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       archiveRollMs: e.PULSE_ARCHIVE_ROLL_AGE,
     }),
     batch: Object.freeze({ memoryLimit: e.PULSE_BATCH_MEMORY }),
+    serving: Object.freeze({ perMinute: e.PULSE_RATE_LIMIT, controlPerMinute: e.PULSE_CONTROL_RATE_LIMIT, maxQueryBytes: e.PULSE_MAX_QUERY_BYTES }),
     controlToken: e.PULSE_CONTROL_TOKEN,
   });
 }

@@ -13,8 +13,9 @@ import * as q from './queries.ts';
 import { ARROW_STREAM, seriesToArrow } from './arrow.ts';
 import { streamHandler, type AlertFeed } from './stream.ts';
 import { cacheKey, MicroCache } from './cache.ts';
+import { DEFAULT_LIMITS, queryLimit, rateLimiter, type RequestLimits } from './limits.ts';
 
-export interface AppContext { pool: Pool; kafkaBrokers: readonly string[]; feed: AlertFeed; control: (req: Request, res: Response) => Promise<void>; logger?: Logger }
+export interface AppContext { pool: Pool; kafkaBrokers: readonly string[]; feed: AlertFeed; control: (req: Request, res: Response) => Promise<void>; limits?: RequestLimits; logger?: Logger }
 
 function kafkaHealth(brokers: readonly string[]) {
   let cached: { at: number; value: Promise<{ ok: boolean; detail: string }> } | undefined;
@@ -48,6 +49,10 @@ export function createApp(ctx: AppContext): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(helmet());
+  const limits = ctx.limits ?? DEFAULT_LIMITS;
+  app.use('/api', queryLimit(limits.maxQueryBytes));
+  app.use('/api/control', rateLimiter(limits.controlPerMinute));
+  app.use('/api', rateLimiter(limits.perMinute));
   app.use(express.json({ limit: '16kb' }));
   const kafka = kafkaHealth(ctx.kafkaBrokers);
   const { pool } = ctx;
@@ -116,6 +121,11 @@ export function createApp(ctx: AppContext): express.Express {
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof HttpError) return res.status(error.status).json({ error: { code: error.code, message: error.message } });
+    // body-parser's own refusals (a body over the limit, malformed JSON) are the client's fault, not ours.
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return res.status(status).json({ error: { code: status === 413 ? 'body_too_large' : 'invalid_body', message: status === 413 ? 'the request body is limited to 16 kB' : 'the request body is not valid JSON' } });
+    }
     ctx.logger?.error({ err: error }, 'request failed');
     return res.status(500).json({ error: { code: 'internal', message: 'the request failed; see the server log' } });
   });

@@ -5,6 +5,7 @@ import { createPool, type Logger, type Pool } from '../infra/index.ts';
 import { createApp } from './app.ts';
 import { AlertFeed } from './stream.ts';
 import { controlHandler } from './control.ts';
+import type { RequestLimits } from './limits.ts';
 
 export interface ServingOptions {
   databaseUrl: string;
@@ -15,6 +16,8 @@ export interface ServingOptions {
   /** Bearer token for POST /api/control/rate; control is off without one. */
   controlToken?: string;
   controlTopic?: string;
+  /** Query-string and rate limits (defaults in DEFAULT_LIMITS). */
+  limits?: RequestLimits;
   logger?: Logger;
 }
 
@@ -33,7 +36,7 @@ export async function startServing(options: ServingOptions): Promise<Serving> {
   const feed = new AlertFeed({ databaseUrl: options.databaseUrl, schema: options.schema, ...(options.logger ? { logger: options.logger } : {}) });
   const listening = feed.start();
   const control = controlHandler({ kafkaBrokers: options.kafkaBrokers, token: options.controlToken, ...(options.controlTopic ? { topic: options.controlTopic } : {}), ...(options.logger ? { logger: options.logger } : {}) });
-  const app = createApp({ pool, kafkaBrokers: options.kafkaBrokers, feed, control: control.handler, ...(options.logger ? { logger: options.logger } : {}) });
+  const app = createApp({ pool, kafkaBrokers: options.kafkaBrokers, feed, control: control.handler, ...(options.limits ? { limits: options.limits } : {}), ...(options.logger ? { logger: options.logger } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(options.port, options.host ?? '0.0.0.0', () => resolve(s));
   });
@@ -52,3 +55,4 @@ export async function startServing(options: ServingOptions): Promise<Serving> {
 }
 
 export { createApp } from './app.ts';
+export { DEFAULT_LIMITS, type RequestLimits } from './limits.ts';

@@ -96,14 +96,14 @@ function pulseSection(generator: Json | null, speed: Json | null, batch: Json | 
 }
 
 /** The whole RESULTS.md text. */
-export async function renderResults(header: { versions: Record<string, string>; machine: Record<string, string | number>; wallSeconds: number; quick: boolean }): Promise<string> {
+export async function renderResults(header: { versions: Record<string, string>; machine: Record<string, string | number>; wallSeconds: number; measuredAt: string; quick: boolean }): Promise<string> {
   const [generator = null, speed = null, batch = null, serving = null, peer = null] = await Promise.all(['generator', 'speed', 'batch', 'serving', 'peer'].map(load));
   const notes = await readFile(join(packageRoot, 'bench', 'results-notes.md'), 'utf8').catch(() => '');
   const m = header.machine;
   return [
     `# Benchmark results${header.quick ? ' (quick, reduced sizes)' : ''}`,
     '',
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench${header.quick ? ':quick' : ''}\` in ${n(header.wallSeconds / 60, 1)} min, on one machine: ${m['cores']} cores (${m['cpu']}), ${m['memoryGiB']} GiB memory. Everything — Kafka, PostgreSQL (fsync on), producers, Pulse and Spark — shares it.`,
+    `Measured ${header.measuredAt.slice(0, 16).replace('T', ' ')} UTC (finished) by \`npm run bench${header.quick ? ':quick' : ''}\` in ${n(header.wallSeconds / 60, 1)} min, on one machine: ${m['cores']} cores (${m['cpu']}), ${m['memoryGiB']} GiB memory. Everything — Kafka, PostgreSQL (fsync on), producers, Pulse and Spark — shares it.`,
     '',
     `Versions: ${Object.entries(header.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
     '',

@@ -2,7 +2,7 @@
 // into docs/RELIABILITY.md. Run by the integration suites' global teardown and by
 // `npm run reliability:report`; the document is never written by hand.
 
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,13 +13,9 @@ export const REPORT_PATH = join(packageRoot, 'docs', 'RELIABILITY.md');
 
 function machine(): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  let java = 'no JDK';
-  try {
-    java = execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0] ?? java;
-  } catch (error) {
-    java = String((error as { stderr?: string }).stderr ?? '').split('\n')[0] || java;
-  }
-  return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.versions.node}, ${java.trim()}`;
+  // `java -version` writes to stderr.
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr?.split('\n')[0]?.trim() || 'no JDK';
+  return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.versions.node}, ${java}`;
 }
 
 const seconds = (s: number | null | undefined) => (s === null || s === undefined ? '—' : s.toFixed(1));
@@ -55,7 +51,7 @@ export function renderReliability(results: (ScenarioResult & { scale: string; re
     '',
     `Every scenario sends a known set of events, injects its fault against real processes (Kafka broker, PostgreSQL server, \`pulse\` commands, a real filesystem), then compares what landed with what was sent by \`event_id\`. **${clean ? 'All scenarios: 0 lost, 0 duplicated.' : 'SOME SCENARIOS LOST OR DUPLICATED EVENTS.'}**`,
     '',
-    '"Recovery" is the time from the end of the fault (process restarted, service back, space returned) until events were stored again — the worst one when the fault repeats; "caught up" is until everything sent had landed.',
+    '"Recovery" is the time from the end of the fault (a killed process: from the kill, restart included; a service: from its return; a disk: from space returning; a rebalance: until the group re-formed) until events were stored again — the worst one when the fault repeats; "caught up" is until everything sent had landed.',
     '',
     '## Faults',
     '',

@@ -16,7 +16,7 @@ export interface TrainingOptions {
   before: number;
   contamination?: number;
   seed?: number;
-  /** Readings the forest is fitted on (a hash-ordered, hence deterministic, sample). */
+  /** Readings sampled for the forest and the thresholds, spread evenly over hosts (200–2,000 each). */
   sampleRows?: number;
 }
 
@@ -42,7 +42,8 @@ export async function trainAnomalyModel(duck: Duck, options: TrainingOptions): P
   const features = [...(options.features ?? ANOMALY_FEATURES)];
   const base = `(SELECT event_id, ts_ms, region, host_id, hour(epoch_ms(ts_ms)) AS h, ${features.map(ident).join(', ')}
     FROM ${table} WHERE ts_ms < ${Math.trunc(options.before)})`;
-  const stats = features.map((f, i) => `count(${ident(f)}) AS n_${i}, median(${ident(f)}) AS med_${i}, mad(${ident(f)}) AS mad_${i}`).join(', ');
+  const stats = features.map((f, i) => `count(${ident(f)}) AS n_${i}, median(${ident(f)}) AS med_${i}, mad(${ident(f)}) AS mad_${i},
+    min(${ident(f)}) AS lo_${i}, max(${ident(f)}) AS hi_${i}`).join(', ');
   const spreads = await duck.rows<SpreadRow>(`SELECT region, host_id, h, count(*) AS rows, ${stats} FROM ${base}
     GROUP BY GROUPING SETS ((region, host_id, h), (region, host_id), (region))`);
   // Runs of one unchanged value, per host and feature (gaps and islands): how long a sensor normally repeats itself.
@@ -79,14 +80,18 @@ export async function trainAnomalyModel(duck: Duck, options: TrainingOptions): P
       const overall = spreadOf(row, i, Math.max(1e-3, 0.01 * Math.abs(median))) as Spread;
       const hours: (Spread | null)[] = new Array<Spread | null>(24).fill(null);
       for (const cell of hourRows.get(key) ?? []) {
-        if ((num(cell[`n_${i}`]) ?? 0) >= MIN_HOUR_READINGS) hours[cell.h as number] = spreadOf(cell, i, 0.25 * overall.scale);
+        if ((num(cell[`n_${i}`]) ?? 0) >= MIN_HOUR_READINGS) hours[cell.h as number] = spreadOf(cell, i, 1.0 * overall.scale);
       }
-      return { ...overall, hours, longRun: longRuns.get(`${key}\u0000${features[i]}`) ?? 1 };
+      return {
+        ...overall, hours, longRun: longRuns.get(`${key}\u0000${features[i]}`) ?? 1, min: num(row[`lo_${i}`]) as number, max: num(row[`hi_${i}`]) as number,
+      };
     });
   }
 
+  // A deterministic sample (ordered by a hash, not drawn at random) of equal size per host.
+  const perHost = Math.max(200, Math.min(2_000, Math.floor((options.sampleRows ?? 300_000) / Math.max(1, hostRows.length))));
   const sampled = await duck.rows<Record<string, unknown>>(`SELECT region, host_id, ts_ms, ${features.map(ident).join(', ')} FROM ${base}
-    ORDER BY hash(event_id || ${Math.trunc(options.seed ?? 42)}::VARCHAR) LIMIT ${Math.trunc(options.sampleRows ?? 20_000)}`);
+    QUALIFY row_number() OVER (PARTITION BY region, host_id ORDER BY hash(event_id || ${Math.trunc(options.seed ?? 42)}::VARCHAR)) <= ${perHost}`);
   const sample: TrainingSample[] = sampled.map((r) => ({
     region: r.region as string, host: r.host_id as string, ts: Number(r.ts_ms), values: features.map((f) => num(r[f])),
   }));

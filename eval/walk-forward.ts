@@ -55,7 +55,7 @@ export async function walkForward(duck: Duck, options: WalkForwardOptions): Prom
       const values = options.features.map((f) => (row[f] === null || row[f] === undefined ? null : Number(row[f])));
       const stepped = stepAnomaly(scorer, states.get(key) ?? initialAnomalyState(options.features.length), { region, host, ts, values }, options.forReadings);
       states.set(key, stepped.state);
-      if (stepped.change?.type === 'fired') detections.push({ entity: key, at: stepped.change.at, metric: stepped.score.metric, score: stepped.score.score });
+      if (stepped.change?.type === 'fired') detections.push({ entity: key, at: stepped.change.at, ...stepped.score });
     }
     scored += rows.length;
     options.onStep?.({ from, to, scored: rows.length, detections: detections.length - before });

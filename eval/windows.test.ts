@@ -7,7 +7,7 @@ describe('event-window scoring', () => {
     { entity: 'a', kind: 'cpu_saturation', start: 500, end: 600 },
     { entity: 'b', kind: 'overheat', start: 100, end: 200 },
   ];
-  const at = (entity: string, when: number, metric = 'temp_c'): Detection => ({ entity, at: when, metric, score: 2 });
+  const at = (entity: string, when: number, metric = 'temp_c'): Detection => ({ entity, at: when, metric, score: 2, reason: 'isolation', z: 5 });
 
   it('counts a window once however many detections it holds, a detection outside every window of its host as a false positive', () => {
     const scores = scoreDetections(windows, [at('a', 120), at('a', 150), at('a', 199), at('a', 300), at('b', 150, 'cpu_pct'), at('b', 250)], () => ['overheat']);

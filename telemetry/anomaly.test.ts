@@ -8,8 +8,8 @@ const HOUR = 3_600_000;
 /** One host whose CPU is 20 % ± 2 except 60 % ± 2 at 02:00 UTC (a nightly backup); temperature 50 ± 1 °C. */
 function nightlyBackupModel(): AnomalyModel {
   const cpuHours = Array.from({ length: 24 }, (_, h) => ({ median: h === 2 ? 60 : 20, scale: 2 }));
-  const flat = (median: number, scale: number) => ({ median, scale, hours: Array.from({ length: 24 }, () => ({ median, scale })), longRun: 2 });
-  const hosts = { 'lab/h1': [{ median: 20, scale: 2, hours: cpuHours, longRun: 2 }, null, flat(50, 1), null] };
+  const flat = (median: number, scale: number) => ({ median, scale, hours: Array.from({ length: 24 }, () => ({ median, scale })), longRun: 2, min: 40, max: 60 });
+  const hosts = { 'lab/h1': [{ median: 20, scale: 2, hours: cpuHours, longRun: 2, min: 0, max: 100 }, null, flat(50, 1), null] };
   let seed = 3;
   const noise = () => ((seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647 - 0.5) * 4;
   const sample = Array.from({ length: 5_000 }, (_, i) => {
@@ -40,7 +40,7 @@ describe('anomaly scoring', () => {
     let state: HostAnomalyState = initialAnomalyState(4);
     const changes: string[] = [];
     // mildly anomalous (1–2× the threshold) for four readings, then back to normal
-    const z = model.zThreshold;
+    const z = model.zThresholds['lab/h1'] ?? model.zThreshold;
     const temps = [50, 50 + 1.2 * z, 50 + 1.3 * z, 50 + 1.5 * z, 50 + 0.8 * z, 50];
     temps.forEach((temp, i) => {
       const step = stepAnomaly(scorer, state, { region: 'lab', host: 'h1', ts: 12 * HOUR + i * 60_000, values: values(20 + i * 0.1, temp) }, 3);
@@ -55,7 +55,7 @@ describe('anomaly scoring', () => {
     expect(step.change?.type).toBe('fired');
   });
 
-  it('calls a sensor stuck once it repeats one value twice as long as it ever did in training', () => {
+  it('calls a sensor stuck once it repeats one value twice as long as it ever did in training, unless it rests at its limit', () => {
     expect(flatlineRunLength(2)).toBe(6);
     expect(flatlineRunLength(10)).toBe(20);
     let state = initialAnomalyState(4);
@@ -67,6 +67,12 @@ describe('anomaly scoring', () => {
     }
     expect(reasons.slice(0, 5)).not.toContain('flatline');
     expect(reasons[5]).toBe('flatline');
+    let clamped = initialAnomalyState(4);
+    for (let i = 0; i < 10; i += 1) {
+      const step = stepAnomaly(scorer, clamped, { region: 'lab', host: 'h1', ts: 12 * HOUR + i * 60_000, values: values(0, 50 + (i % 2)) }, 3);
+      clamped = step.state;
+      expect(step.score.reason).not.toBe('flatline');
+    }
   });
 
   it('falls back to the region\'s baseline for a host it has not seen, and scores nothing it has no baseline for', () => {
@@ -78,6 +84,8 @@ describe('anomaly scoring', () => {
   it('sets thresholds so that the contamination share of training readings scores above them', () => {
     expect(model.contamination).toBe(0.001);
     expect(model.zThreshold).toBeGreaterThanOrEqual(3);
+    // the host has a threshold of its own (it had enough training readings), never below 5
+    expect(model.zThresholds['lab/h1']).toBeGreaterThanOrEqual(5);
     expect(model.isolationThreshold).toBeGreaterThan(0.4);
     expect(model.isolationThreshold).toBeLessThan(1);
   });

@@ -20,6 +20,12 @@ export const ANOMALY_FEATURES: readonly Metric[] = ['cpu_pct', 'mem_pct', 'temp_
 export const DEFAULT_CONTAMINATION = 0.001;
 /** 1.4826 × MAD estimates the standard deviation of normally distributed data. */
 export const MAD_TO_SIGMA = 1.4826;
+/** Training readings a host needs in the sample before it gets a |z| threshold of its own. */
+export const MIN_HOST_SAMPLE = 200;
+/** The least |z| threshold a host gets: a few thousand quiet readings understate how far normal noise wanders. */
+export const MIN_HOST_Z = 5;
+/** Robust |z| some metric must reach before the isolation score alone can call a reading anomalous. */
+export const MIN_ISOLATED_Z = 3;
 
 export interface Spread { median: number; scale: number }
 
@@ -28,6 +34,9 @@ export interface FeatureBaseline extends Spread {
   hours: (Spread | null)[];
   /** A long run of one unchanged value in training (99.9th percentile of run lengths), in readings. */
   longRun: number;
+  /** Range seen in training: a sensor resting at its limit (CPU at 0 %) is clamped, not stuck. */
+  min: number;
+  max: number;
 }
 
 export interface AnomalyModel {
@@ -45,6 +54,8 @@ export interface AnomalyModel {
   isolationThreshold: number;
   /** So are robust |z| above this (likewise calibrated): the forest alone cannot tell z = 5 from z = 50. */
   zThreshold: number;
+  /** Per host (key: entityKey), where its sample was large enough; zThreshold elsewhere. */
+  zThresholds: Record<string, number>;
   contamination: number;
 }
 
@@ -113,14 +124,19 @@ export class AnomalyScorer {
   score(region: string, host: string, ts: number, values: readonly (number | null)[]): AnomalyScore {
     const worst = this.standardize(region, host, ts, values, this.row);
     const isolation = compiledScore(this.forest, this.row);
-    const score = Math.max(isolation / this.model.isolationThreshold, Math.abs(worst?.z ?? 0) / this.model.zThreshold);
+    const deviation = Math.abs(worst?.z ?? 0);
+    // The forest may flag an unusual combination, but only where some metric is off by 3σ or
+    // more: alone it fires on unremarkable points at the edge of the training cloud.
+    const zThreshold = this.model.zThresholds[entityKey(region, host)] ?? this.model.zThreshold;
+    const score = Math.max(Math.min(isolation / this.model.isolationThreshold, deviation / MIN_ISOLATED_Z), deviation / zThreshold);
     return { score, isolation, metric: worst ? (this.model.features[worst.index] as string) : null, z: worst?.z ?? null, reason: 'isolation' };
   }
 
-  /** Readings in a row with an unchanged value that mark this host's feature as stuck. */
-  runLength(region: string, host: string, feature: number): number {
+  /** Readings in a row with this unchanged value that mark this host's feature as stuck. */
+  runLength(region: string, host: string, feature: number, value: number | null): number {
     const baseline = this.model.hosts[entityKey(region, host)]?.[feature];
-    return baseline ? flatlineRunLength(baseline.longRun) : Number.POSITIVE_INFINITY;
+    if (!baseline || value === null || value <= baseline.min || value >= baseline.max) return Number.POSITIVE_INFINITY;
+    return flatlineRunLength(baseline.longRun);
   }
 }
 
@@ -147,7 +163,7 @@ export function stepAnomaly(
   reading.values.forEach((value, i) => {
     runs[i] = value === null ? 0 : value === last[i] ? (runs[i] as number) + 1 : 1;
     last[i] = value;
-    const stuck = (runs[i] as number) / scorer.runLength(reading.region, reading.host, i);
+    const stuck = (runs[i] as number) / scorer.runLength(reading.region, reading.host, i, value);
     if (stuck >= 1 && stuck > score.score) score = { ...score, score: stuck, metric: scorer.model.features[i] as string, z: 0, reason: 'flatline' };
   });
   const stepped = stepAlert(state.alert, ANOMALY_RULE, score.score, reading.ts, score.score >= ANOMALY_SEVERE ? 1 : forReadings);
@@ -179,22 +195,36 @@ export function assembleModel(parts: ModelParts, sample: readonly TrainingSample
   const draft: AnomalyModel = {
     format: ANOMALY_MODEL_FORMAT, features: parts.features, trainedThrough: new Date(parts.trainedThrough).toISOString(),
     trainingRows: parts.trainingRows, hosts: parts.hosts, regions: parts.regions, forest: { trees: [], sampleSize: 1, features: parts.features.length },
-    isolationThreshold: 1, zThreshold: 1, contamination,
+    isolationThreshold: 1, zThreshold: 1, zThresholds: {}, contamination,
   };
   const scorer = new AnomalyScorer(draft);
-  const worstZ: number[] = [];
+  const byHost = new Map<string, number[]>();
   const rows = sample.map((s) => {
     const row = new Float64Array(parts.features.length);
-    worstZ.push(Math.abs(scorer.standardize(s.region, s.host, s.ts, s.values, row)?.z ?? 0));
+    const worst = Math.abs(scorer.standardize(s.region, s.host, s.ts, s.values, row)?.z ?? 0);
+    const key = entityKey(s.region, s.host);
+    const list = byHost.get(key) ?? [];
+    list.push(worst);
+    byHost.set(key, list);
     return Array.from(row);
   });
   const forest = fitIsolationForest(rows, { trees: options.trees ?? 100, sampleSize: 256, seed: options.seed ?? 42 });
   const compiled = compileForest(forest);
   const scores = rows.map((row) => compiledScore(compiled, row)).sort((a, b) => a - b);
   const round = (v: number) => Math.round(v * 1e6) / 1e6;
+  // Hosts differ in how heavy their tails are (a disk that bursts vs a steady CPU): each gets the
+  // |z| its own training readings exceed with the contamination share, from at least 200 of them.
+  const all = [...byHost.values()].flat().sort((a, b) => a - b);
+  const fleetZ = Math.max(MIN_ISOLATED_Z, quantile(all, 1 - contamination));
+  const zThresholds: Record<string, number> = {};
+  for (const [key, list] of byHost) {
+    if (list.length < MIN_HOST_SAMPLE) continue;
+    list.sort((a, b) => a - b);
+    zThresholds[key] = round(Math.max(MIN_HOST_Z, quantile(list, 1 - Math.max(contamination, 2 / list.length))));
+  }
   return {
-    ...draft, forest,
+    ...draft, forest, zThresholds,
     isolationThreshold: round(quantile(scores, 1 - contamination)),
-    zThreshold: Math.max(3, round(quantile(worstZ.sort((a, b) => a - b), 1 - contamination))),
+    zThreshold: round(fleetZ),
   };
 }

@@ -85,7 +85,11 @@ describe('bad input: Kafka payloads and socket-bridge lines', async () => {
     const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify({ host_id: `bridge-${i % 10}`, timestamp: new Date(NOW - 600_000 + i * 1000).toISOString(), temp_c: 40, cpu_load: 10, voltage: 230, power_watts: 300 }));
     const bad = ['x'.repeat(10 * 1024 * 1024), 'not json', '{"host_id":"b","timestamp":"1970-01-01 00:00:00","temp_c":40}', Buffer.from([0x7b, 0xc4, 0xff, 0x7d]).toString('latin1')];
     const port = await freePort();
-    server = createServer((socket) => socket.on('error', () => undefined).end([...lines.slice(0, 100), ...bad, ...lines.slice(100)].map((l) => `${l}\n`).join('')));
+    let served = false; // once: the bridge reconnects after the server hangs up
+    server = createServer((socket) => {
+      socket.on('error', () => undefined).end(served ? '' : [...lines.slice(0, 100), ...bad, ...lines.slice(100)].map((l) => `${l}\n`).join(''));
+      served = true;
+    });
     await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
     const bridge = await startBridge({ kafka, topic, dlqTopic, host: '127.0.0.1', port, minBackoffMs: 50, maxBackoffMs: 200 });
     await waitFor(async () => bridge.stats(), (s) => s.forwarded >= lines.length + bad.length - 1, 30_000);

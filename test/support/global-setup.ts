@@ -3,23 +3,25 @@
 
 import type { TestProject } from 'vitest/node';
 import { silenceKnownWarnings } from '../../infra/index.ts';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPORT_PATH, writeReliabilityReport } from './reliability-report.ts';
-import { RESULTS_DIR } from './reliability.ts';
+import { runResultsDir } from './reliability.ts';
 import { acquireTestServices } from './services.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string;
     databaseUrl: string;
+    /** Names this run's directory of reliability results. */
+    reliabilityRun: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   silenceKnownWarnings();
-  // Each run's reliability results stand alone: no scenario carried over from an older run.
-  await rm(RESULTS_DIR, { recursive: true, force: true });
+  // Each run's reliability results stand alone, in a directory of their own.
+  const reliabilityRun = new Date().toISOString().replace(/[:.]/g, '-');
+  project.provide('reliabilityRun', reliabilityRun);
   const started = Date.now();
   const services = await acquireTestServices();
   console.log(`[pulse tests] Kafka ${services.kafkaBrokers}, PostgreSQL ${services.databaseUrl.replace(/:[^:@/]*@/, ':***@')} (${services.origin}, ready in ${Date.now() - started} ms)`);
@@ -29,7 +31,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await services.stop();
     // The fault and bad-input suites' report: always next to the results, and into docs/
     // when asked (npm run test:reliability sets PULSE_RELIABILITY_REPORT=docs).
-    await writeReliabilityReport(join(RESULTS_DIR, 'RELIABILITY.md'));
-    if (process.env['PULSE_RELIABILITY_REPORT'] === 'docs') await writeReliabilityReport(REPORT_PATH);
+    const results = runResultsDir(reliabilityRun);
+    await writeReliabilityReport(results, join(results, 'RELIABILITY.md'));
+    if (process.env['PULSE_RELIABILITY_REPORT'] === 'docs') await writeReliabilityReport(results, REPORT_PATH);
   };
 }

@@ -1,7 +1,7 @@
 // What the fault and bad-input suites measure and record: the size they run at
 // (PULSE_RELIABILITY_SCALE=full for the documented full size), what landed compared with
 // what was sent by event_id, and one JSON result per scenario under
-// test-results/reliability/, rendered into docs/RELIABILITY.md by reliability-report.ts.
+// test-results/reliability/run-<id>/, rendered into docs/RELIABILITY.md by reliability-report.ts.
 
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,14 +37,27 @@ function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
 }
 
-/** Keep one scenario's measurements for the report (overwrites the previous run's). */
-export async function recordScenario(result: ScenarioResult): Promise<void> {
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const record = { ...result, scale: RELIABILITY_SCALE, recordedAt: new Date().toISOString() };
-  await writeFile(join(RESULTS_DIR, `${slug(result.scenario)}.json`), `${JSON.stringify(record, null, 2)}\n`);
+/** A test run's own results directory: runs started beside it (other sessions, other files) never mix in. */
+export function runResultsDir(runId: string): string {
+  return join(RESULTS_DIR, `run-${runId}`);
 }
 
-export async function readScenarioResults(dir = RESULTS_DIR): Promise<(ScenarioResult & { scale: string; recordedAt: string })[]> {
+/** The newest run's results directory, for rendering after the fact. */
+export async function latestRunDir(): Promise<string | null> {
+  const runs = (await readdir(RESULTS_DIR).catch(() => [] as string[])).filter((n) => n.startsWith('run-')).sort();
+  return runs.length > 0 ? join(RESULTS_DIR, runs.at(-1) as string) : null;
+}
+
+/** Keep one scenario's measurements for this run's report. */
+export async function recordScenario(result: ScenarioResult): Promise<void> {
+  const { inject } = await import('vitest');
+  const dir = runResultsDir(inject('reliabilityRun'));
+  await mkdir(dir, { recursive: true });
+  const record = { ...result, scale: RELIABILITY_SCALE, recordedAt: new Date().toISOString() };
+  await writeFile(join(dir, `${slug(result.scenario)}.json`), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+export async function readScenarioResults(dir: string): Promise<(ScenarioResult & { scale: string; recordedAt: string })[]> {
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort();
   return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8'))));
 }

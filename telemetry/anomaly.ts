@@ -71,7 +71,8 @@ export interface AnomalyScore {
    * the threshold whichever part spoke. Below 1 is normal.
    */
   score: number;
-  isolation: number;
+  /** The forest's score in (0, 1], or null where no metric deviated enough to consult it. */
+  isolation: number | null;
   /** The feature that deviated most (largest |z|), or the stuck one. */
   metric: string | null;
   z: number | null;
@@ -92,6 +93,7 @@ export class AnomalyScorer {
   readonly version: number | null;
   private readonly forest: CompiledForest;
   private readonly row: Float64Array;
+  private readonly entities = new Map<string, Entity>();
 
   constructor(model: AnomalyModel, version: number | null = null) {
     if (model.format !== ANOMALY_MODEL_FORMAT) throw new TypeError(`unknown anomaly model format ${String(model.format)}`);
@@ -101,19 +103,29 @@ export class AnomalyScorer {
     this.row = new Float64Array(model.features.length);
   }
 
-  private spread(region: string, host: string, feature: number, hour: number): Spread | null {
-    const baseline = this.model.hosts[entityKey(region, host)]?.[feature];
-    if (baseline) return baseline.hours[hour] ?? baseline;
-    return this.model.regions[region]?.[feature] ?? null;
+  /** What the model knows of one host, resolved once per host rather than per feature and reading. */
+  private entity(region: string, host: string): Entity {
+    const key = entityKey(region, host);
+    let entity = this.entities.get(key);
+    if (!entity) {
+      entity = { hosts: this.model.hosts[key] ?? null, region: this.model.regions[region] ?? null, zThreshold: this.model.zThresholds[key] ?? this.model.zThreshold };
+      this.entities.set(key, entity);
+    }
+    return entity;
   }
 
   /** Robust z of each feature into `out` (0 where unknown); returns the most deviating feature. */
   standardize(region: string, host: string, ts: number, values: readonly (number | null)[], out: Float64Array): { index: number; z: number } | null {
+    return this.standardizeFor(this.entity(region, host), ts, values, out);
+  }
+
+  private standardizeFor(entity: Entity, ts: number, values: readonly (number | null)[], out: Float64Array): { index: number; z: number } | null {
     const hour = utcHour(ts);
     let worst: { index: number; z: number } | null = null;
     for (let i = 0; i < out.length; i += 1) {
       const value = values[i];
-      const spread = value === null || value === undefined ? null : this.spread(region, host, i, hour);
+      const baseline = entity.hosts?.[i];
+      const spread = value === null || value === undefined ? null : baseline ? (baseline.hours[hour] ?? baseline) : (entity.region?.[i] ?? null);
       const z = spread === null ? 0 : Math.max(-1e3, Math.min(1e3, ((value as number) - spread.median) / spread.scale));
       out[i] = z;
       if (spread !== null && (worst === null || Math.abs(z) > Math.abs(worst.z))) worst = { index: i, z };
@@ -122,23 +134,28 @@ export class AnomalyScorer {
   }
 
   score(region: string, host: string, ts: number, values: readonly (number | null)[]): AnomalyScore {
-    const worst = this.standardize(region, host, ts, values, this.row);
-    const isolation = compiledScore(this.forest, this.row);
+    const entity = this.entity(region, host);
+    const worst = this.standardizeFor(entity, ts, values, this.row);
     const deviation = Math.abs(worst?.z ?? 0);
     // The forest may flag an unusual combination, but only where some metric is off by 3σ or
-    // more: alone it fires on unremarkable points at the edge of the training cloud.
-    const zThreshold = this.model.zThresholds[entityKey(region, host)] ?? this.model.zThreshold;
-    const score = Math.max(Math.min(isolation / this.model.isolationThreshold, deviation / MIN_ISOLATED_Z), deviation / zThreshold);
+    // more: alone it fires on unremarkable points at the edge of the training cloud. Below
+    // 2.25σ its part could not reach the clear level (0.75) either, so it is not consulted:
+    // most readings skip the 100 tree walks.
+    const isolation = deviation >= MIN_ISOLATED_Z * ANOMALY_CLEAR_BELOW ? compiledScore(this.forest, this.row) : null;
+    const isolated = isolation === null ? 0 : Math.min(isolation / this.model.isolationThreshold, deviation / MIN_ISOLATED_Z);
+    const score = Math.max(isolated, deviation / entity.zThreshold);
     return { score, isolation, metric: worst ? (this.model.features[worst.index] as string) : null, z: worst?.z ?? null, reason: 'isolation' };
   }
 
   /** Readings in a row with this unchanged value that mark this host's feature as stuck. */
   runLength(region: string, host: string, feature: number, value: number | null): number {
-    const baseline = this.model.hosts[entityKey(region, host)]?.[feature];
+    const baseline = this.entity(region, host).hosts?.[feature];
     if (!baseline || value === null || value <= baseline.min || value >= baseline.max) return Number.POSITIVE_INFINITY;
     return flatlineRunLength(baseline.longRun);
   }
 }
+
+interface Entity { hosts: (FeatureBaseline | null)[] | null; region: (Spread | null)[] | null; zThreshold: number }
 
 /** Anomaly alerts share the threshold alerts' lifecycle, on the score's scale. */
 export const ANOMALY_RULE = { id: 'anomaly', fireAbove: 1, clearBelow: ANOMALY_CLEAR_BELOW } as const;

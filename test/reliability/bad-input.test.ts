@@ -72,7 +72,7 @@ describe('bad input: Kafka payloads and socket-bridge lines', async () => {
     await recordScenario({
       scenario: 'Kafka payloads', suite: 'bad input', sent: valid.length + 1, ...outcome, recoverySeconds: null,
       rejectsByReason: { ...rejects, 'duplicate event_id (first kept)': duplicatesDropped },
-      detail: `${valid.length} valid readings of every regional schema interleaved with ${bad.length} bad payloads (bad JSON, NaN, Infinity, 1e999, 1970, next year, a malformed region, truncated JSON, non-UTF-8 bytes, an unknown schema tag, tombstone-like values) and one event_id sent twice with different values; rejects go to the dead-letter topic and rt_rejects_minute. A well-formed region name nobody knows (e.g. \`mars\`) is accepted by design: host agents name their own region.`,
+      detail: `${valid.length} valid readings of every regional schema interleaved with ${bad.length} bad payloads (bad JSON, NaN, Infinity, 1e999, 1970, next year, a malformed region, truncated JSON, non-UTF-8 bytes, an unknown schema tag, arrays, out-of-range and impossible values) and one event_id sent twice with different values; rejects go to the dead-letter topic and rt_rejects_minute. A well-formed region name nobody knows (e.g. \`mars\`) is accepted by design: host agents name their own region.`,
     });
     expect(outcome).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0 });
     expect(kept.rows).toEqual([{ temp_c: 41 }]);

@@ -16,13 +16,15 @@ export interface TrainingOptions {
   before: number;
   contamination?: number;
   seed?: number;
-  /** Readings sampled for the forest and the thresholds, spread evenly over hosts (200–2,000 each). */
+  /** Readings sampled for the forest and the thresholds (default: 2,000 per host, at most 300,000). */
   sampleRows?: number;
 }
 
 /** Readings an hour-of-day cell needs before its own median is trusted over the host's. */
 const MIN_HOUR_READINGS = 10;
 const MIN_HOST_READINGS = 30;
+/** Run lengths are a local property: the last day shows them, at a bounded cost however long the history. */
+const RUN_WINDOW_MS = 86_400_000;
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -47,12 +49,13 @@ export async function trainAnomalyModel(duck: Duck, options: TrainingOptions): P
   const spreads = await duck.rows<SpreadRow>(`SELECT region, host_id, h, count(*) AS rows, ${stats} FROM ${base}
     GROUP BY GROUPING SETS ((region, host_id, h), (region, host_id), (region))`);
   // Runs of one unchanged value, per host and feature (gaps and islands): how long a sensor normally repeats itself.
+  // (A day suffices; the sort this needs is the most expensive step of training.)
   const runs = await duck.rows<{ region: string; host_id: string; feature: string; long_run: number }>(`
     SELECT region, host_id, feature, quantile_disc(run, 0.999) AS long_run FROM (
       SELECT region, host_id, feature, count(*) AS run FROM (
         SELECT region, host_id, feature, sum(CASE WHEN v = prev THEN 0 ELSE 1 END) OVER (PARTITION BY region, host_id, feature ORDER BY ts_ms) AS island
         FROM (SELECT region, host_id, feature, ts_ms, v, lag(v) OVER (PARTITION BY region, host_id, feature ORDER BY ts_ms) AS prev
-          FROM (UNPIVOT (SELECT region, host_id, ts_ms, ${features.map(ident).join(', ')} FROM ${base}) ON ${features.map(ident).join(', ')} INTO NAME feature VALUE v)))
+          FROM (UNPIVOT (SELECT region, host_id, ts_ms, ${features.map(ident).join(', ')} FROM ${base} WHERE ts_ms >= ${Math.trunc(options.before - RUN_WINDOW_MS)}) ON ${features.map(ident).join(', ')} INTO NAME feature VALUE v)))
       GROUP BY region, host_id, feature, island)
     GROUP BY 1, 2, 3`);
   const regionRows = spreads.filter((r) => r.host_id === null);
@@ -88,10 +91,11 @@ export async function trainAnomalyModel(duck: Duck, options: TrainingOptions): P
     });
   }
 
-  // A deterministic sample (ordered by a hash, not drawn at random) of equal size per host.
-  const perHost = Math.max(200, Math.min(2_000, Math.floor((options.sampleRows ?? 300_000) / Math.max(1, hostRows.length))));
+  // A deterministic sample: rows whose id hashes below a cut, no sort needed (~2,000 per host, at most 300,000).
+  const wanted = Math.min(options.sampleRows ?? 300_000, 2_000 * Math.max(1, hostRows.length));
+  const cut = Math.min(1, wanted / trainingRows);
   const sampled = await duck.rows<Record<string, unknown>>(`SELECT region, host_id, ts_ms, ${features.map(ident).join(', ')} FROM ${base}
-    QUALIFY row_number() OVER (PARTITION BY region, host_id ORDER BY hash(event_id || ${Math.trunc(options.seed ?? 42)}::VARCHAR)) <= ${perHost}`);
+    WHERE hash(event_id || ${Math.trunc(options.seed ?? 42)}::VARCHAR) % 1000000 < ${Math.ceil(cut * 1_000_000)}`);
   const sample: TrainingSample[] = sampled.map((r) => ({
     region: r.region as string, host: r.host_id as string, ts: Number(r.ts_ms), values: features.map((f) => num(r[f])),
   }));

@@ -240,7 +240,7 @@ export function assembleModel(parts: ModelParts, sample: readonly TrainingSample
   for (const [key, list] of byHost) {
     if (list.length < MIN_HOST_SAMPLE) continue;
     list.sort((a, b) => a - b);
-    zThresholds[key] = round(Math.max(MIN_HOST_Z, quantile(list, 1 - Math.max(contamination, 2 / list.length))));
+    zThresholds[key] = round(Math.max(MIN_HOST_Z, Math.min(fleetZ, quantile(list, 1 - Math.max(contamination, 2 / list.length)))));
   }
   return {
     ...draft, forest, zThresholds,

@@ -51,7 +51,7 @@ async function startPulseSpeed(ctx: Context, topic: string): Promise<Running> {
   const schema = unique('bench_peer');
   await migrate(ctx.pool, schema);
   const dataDir = await mkdtemp(join(tmpdir(), 'pulse-bench-peer-'));
-  const group = `${topic}-pulse`;
+  const group = unique(`${topic}-pulse`); // a group of its own each run: an old one has committed everything
   const speed = runPulse(['speed'], { ...ctx.env, PULSE_DB_SCHEMA: schema, PULSE_TOPIC: topic, PULSE_SPEED_GROUP: group, PULSE_DATA_DIR: dataDir, LOG_LEVEL: 'info' }, 'speed layer running');
   return {
     ready: speed.ready,

@@ -51,6 +51,8 @@ function peerSection(peer: Json): string {
   return [
     `## Pulse vs Apache Spark (PySpark ${r['pyspark']}), same broker, database, stream and files`,
     '',
+    provenance(peer),
+    '',
     `Runs alternate Pulse / Spark; ${r['runs']} runs of each figure; ${n(r['saturationEvents'])} pre-loaded events for throughput; freshness measured for ${r['freshnessSeconds']} s after a warm-up of at least ${r['warmupSeconds']} s. Median (min–max). "Pulse advantage" is Spark/Pulse for times and Pulse/Spark for throughput.`,
     '',
     table(['figure', 'Pulse', 'Spark', 'Pulse advantage', 'aim'], rows),
@@ -61,8 +63,13 @@ function peerSection(peer: Json): string {
   ].join('\n');
 }
 
+/** When and how a result file was measured, for results gathered from several invocations. */
+const provenance = (file: Json) => `_(\`bench/${file['name']}.ts\`${file['quick'] ? ' --quick' : ''}, ${String(file['at']).slice(0, 16).replace('T', ' ')} UTC)_`;
+
 function pulseSection(generator: Json | null, speed: Json | null, batch: Json | null, serving: Json | null): string {
   const out: string[] = ['## Pulse on its own', ''];
+  for (const file of [generator, speed, batch, serving]) if (file) out.push(`- ${file['name']}: ${provenance(file)}`);
+  out.push('');
   if (generator) {
     const g = generator['result'] as Json;
     out.push(table(['generator', 'rows/s or events/s'], [

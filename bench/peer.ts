@@ -3,13 +3,13 @@
 // Streaming: sustained events/s draining a pre-loaded topic, and freshness at fixed rates
 // (produce → the consumer's durable progress passes the event; see bench/RESULTS.md).
 // Batch: the same history in CSV, JSON lines and Parquet, normalized into PostgreSQL.
-//   node bench/peer.ts [--quick] [--10m]   (BENCH_RUNS=n overrides the number of runs)
+//   node bench/peer.ts [--quick] [--10m | --add-10m]   (BENCH_RUNS=n overrides the number of runs)
 
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { createKafka, createPool, ensureTopics, migrate, servicesFromEnvOrEphemeral, silenceKnownWarnings, type Pool } from '../infra/index.ts';
+import { createKafka, createPool, ensureTopics, migrate, packageRoot, servicesFromEnvOrEphemeral, silenceKnownWarnings, type Pool } from '../infra/index.ts';
 import { batchPhases, runPulse, runPulseToEnd } from './lib/pulse-child.ts';
 import { ensureSparkPeer, jdbcOf, pysparkVersion, sparkCommittedOffsets, startSparkJob } from './lib/spark-peer.ts';
 import { formatSummary, isQuick, runCount, saveResult, summarize, type Summary } from './lib/stats.ts';
@@ -25,9 +25,14 @@ const FRESHNESS_SECONDS = quick ? 5 : 20;
 const WARMUP_SECONDS = quick ? 3 : 10;
 // Spark needs about half an hour for one 10 M run on this machine (JDBC inserts), so that
 // size runs, once, only with --10m (bench/batch.ts has Pulse's own medians at 10 M).
+/** --add-10m: only the 10 M batch, added to the figures bench/results/peer.json already holds. */
+const ADD_10M = process.argv.includes('--add-10m');
 const SIZES = quick
   ? [{ label: '0.1M', servers: 12, days: 2, runs: RUNS }]
-  : [{ label: '1M', servers: 116, days: 2, runs: RUNS }, ...(process.argv.includes('--10m') ? [{ label: '10M', servers: 116, days: 20, runs: runCount(1) }] : [])];
+  : [
+    ...(ADD_10M ? [] : [{ label: '1M', servers: 116, days: 2, runs: RUNS }]),
+    ...(ADD_10M || process.argv.includes('--10m') ? [{ label: '10M', servers: 116, days: 20, runs: runCount(1) }] : []),
+  ];
 const SYSTEMS = ['pulse', 'spark'] as const;
 type System = (typeof SYSTEMS)[number];
 
@@ -195,27 +200,28 @@ await admin.connect();
 const pool = createPool({ databaseUrl: services.databaseUrl, max: 2 });
 await pool.query('CREATE SCHEMA IF NOT EXISTS spark_peer');
 const ctx: Context = { kafka, admin, pool, brokers: services.kafkaBrokers, databaseUrl: services.databaseUrl, env: { KAFKA_BROKERS: services.kafkaBrokers, DATABASE_URL: services.databaseUrl } };
-const results: Record<string, unknown> = { pyspark: pysparkVersion(), runs: RUNS, saturationEvents: SATURATION_EVENTS, freshnessSeconds: FRESHNESS_SECONDS, warmupSeconds: WARMUP_SECONDS };
+const results: Record<string, unknown> = ADD_10M
+  ? (JSON.parse(await readFile(join(packageRoot, 'bench', 'results', 'peer.json'), 'utf8')) as { result: Record<string, unknown> }).result
+  : { pyspark: pysparkVersion(), runs: RUNS, saturationEvents: SATURATION_EVENTS, freshnessSeconds: FRESHNESS_SECONDS, warmupSeconds: WARMUP_SECONDS };
 try {
-  console.log(`streaming saturation (${SATURATION_EVENTS.toLocaleString('en-US')} pre-loaded events)`);
-  const sat = await saturation(ctx);
-  results['saturation'] = sat;
-  for (const rate of RATES) {
-    console.log(`freshness at ${rate} events/s for ${FRESHNESS_SECONDS} s`);
-    results[`freshness_${rate}`] = await freshness(ctx, rate, { pulse: sat.pulse.eventsPerSecond.median, spark: sat.spark.eventsPerSecond.median });
-  }
-  for (const size of SIZES) results[`batch_${size.label}`] = await batch(ctx, size);
-
-  const s = sat;
-  console.log(`\nthroughput events/s   pulse ${formatSummary(s.pulse.eventsPerSecond)}   spark ${formatSummary(s.spark.eventsPerSecond)}   pulse/spark ${ratio(s.pulse.eventsPerSecond, s.spark.eventsPerSecond).toFixed(2)}`);
-  console.log(`peak memory MB       pulse ${formatSummary(s.pulse.peakRssMb)}   spark ${formatSummary(s.spark.peakRssMb)}`);
-  for (const rate of RATES) {
-    const f = results[`freshness_${rate}`] as Record<System, { p99?: Summary }>;
-    const p99 = (x: { p99?: Summary }) => (x.p99 ? formatSummary(x.p99) : 'not sustainable');
-    console.log(`freshness p99 ms @${rate}/s   pulse ${p99(f.pulse)}   spark ${p99(f.spark)}   pulse/spark ${f.pulse.p99 && f.spark.p99 ? ratio(f.pulse.p99, f.spark.p99).toFixed(2) : '–'}`);
+  if (!ADD_10M) {
+    console.log(`streaming saturation (${SATURATION_EVENTS.toLocaleString('en-US')} pre-loaded events)`);
+    const sat = await saturation(ctx);
+    results['saturation'] = sat;
+    console.log(`throughput events/s   pulse ${formatSummary(sat.pulse.eventsPerSecond)}   spark ${formatSummary(sat.spark.eventsPerSecond)}   pulse/spark ${ratio(sat.pulse.eventsPerSecond, sat.spark.eventsPerSecond).toFixed(2)}`);
+    console.log(`peak memory MB       pulse ${formatSummary(sat.pulse.peakRssMb)}   spark ${formatSummary(sat.spark.peakRssMb)}`);
+    for (const rate of RATES) {
+      console.log(`freshness at ${rate} events/s for ${FRESHNESS_SECONDS} s`);
+      const f = await freshness(ctx, rate, { pulse: sat.pulse.eventsPerSecond.median, spark: sat.spark.eventsPerSecond.median });
+      results[`freshness_${rate}`] = f;
+      const [pulse, spark] = [f.pulse, f.spark].map((x) => ('p99' in x ? x.p99 : undefined));
+      const text = (x: Summary | undefined) => (x ? formatSummary(x) : 'not sustainable');
+      console.log(`freshness p99 ms @${rate}/s   pulse ${text(pulse)}   spark ${text(spark)}   pulse/spark ${pulse && spark ? ratio(pulse, spark).toFixed(2) : '–'}`);
+    }
   }
   for (const size of SIZES) {
-    const b = results[`batch_${size.label}`] as Record<System, { seconds: Summary }>;
+    const b = await batch(ctx, size);
+    results[`batch_${size.label}`] = b;
     console.log(`batch ${size.label} seconds   pulse ${formatSummary(b.pulse.seconds, 1)}   spark ${formatSummary(b.spark.seconds, 1)}   pulse/spark ${ratio(b.pulse.seconds, b.spark.seconds).toFixed(2)}`);
   }
 } finally {

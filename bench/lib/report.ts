@@ -15,8 +15,8 @@ const cell = (s: Summary | undefined, digits = 0) => (s ? `${n(s.median, digits)
 const times = (x: number) => (Number.isFinite(x) ? `${n(x, x < 10 ? 1 : 0)}×` : '–');
 const table = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-async function load(name: string): Promise<Json | null> {
-  const text = await readFile(join(packageRoot, 'bench', 'results', `${name}.json`), 'utf8').catch(() => null);
+async function load(file: string): Promise<Json | null> {
+  const text = await readFile(join(packageRoot, 'bench', 'results', `${file}.json`), 'utf8').catch(() => null);
   return text === null ? null : (JSON.parse(text) as Json);
 }
 
@@ -53,7 +53,7 @@ function peerSection(peer: Json): string {
     '',
     provenance(peer),
     '',
-    `Runs alternate Pulse / Spark; ${r['runs']} runs of each figure; ${n(r['saturationEvents'])} pre-loaded events for throughput; freshness measured for ${r['freshnessSeconds']} s after a warm-up of at least ${r['warmupSeconds']} s. Median (min–max). "Pulse advantage" is Spark/Pulse for times and Pulse/Spark for throughput.`,
+    `Runs alternate Pulse / Spark; ${r['runs']} runs of each figure; ${n(r['saturationEvents'])} pre-loaded events for throughput; freshness measured for ${r['freshnessSeconds']} s after a warm-up of at least ${r['warmupSeconds']} s${r['batch_10M'] ? '; the 10 M batch once per system (`--add-10m`: Spark needs minutes per run)' : ''}. Median (min–max). "Pulse advantage" is Spark/Pulse for times and Pulse/Spark for throughput.`,
     '',
     table(['figure', 'Pulse', 'Spark', 'Pulse advantage', 'aim'], rows),
     '',
@@ -104,13 +104,13 @@ function pulseSection(generator: Json | null, speed: Json | null, batch: Json | 
 
 /** The whole RESULTS.md text. */
 export async function renderResults(header: { versions: Record<string, string>; machine: Record<string, string | number>; wallSeconds: number; measuredAt: string; quick: boolean }): Promise<string> {
-  const [generator = null, speed = null, batch = null, serving = null, peer = null] = await Promise.all(['generator', 'speed', 'batch', 'serving', 'peer'].map(load));
+  const [generator = null, speed = null, batch = null, serving = null, peer = null] = await Promise.all(['generator', 'speed', 'batch', 'serving', 'peer'].map((name) => load(header.quick ? `${name}-quick` : name)));
   const notes = await readFile(join(packageRoot, 'bench', 'results-notes.md'), 'utf8').catch(() => '');
   const m = header.machine;
   return [
     `# Benchmark results${header.quick ? ' (quick, reduced sizes)' : ''}`,
     '',
-    `Measured ${header.measuredAt.slice(0, 16).replace('T', ' ')} UTC (finished) by \`npm run bench${header.quick ? ':quick' : ''}\` in ${n(header.wallSeconds / 60, 1)} min, on one machine: ${m['cores']} cores (${m['cpu']}), ${m['memoryGiB']} GiB memory. Everything — Kafka, PostgreSQL (fsync on), producers, Pulse and Spark — shares it.`,
+    `Measured ${header.measuredAt.slice(0, 16).replace('T', ' ')} UTC (finished) by \`npm run bench${header.quick ? ':quick' : ''}\` (its last invocation took ${n(header.wallSeconds / 60, 1)} min; each section names the run it comes from), on one machine: ${m['cores']} cores (${m['cpu']}), ${m['memoryGiB']} GiB memory. Everything — Kafka, PostgreSQL (fsync on), producers, Pulse and Spark — shares it.`,
     '',
     `Versions: ${Object.entries(header.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
     '',

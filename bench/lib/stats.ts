@@ -38,11 +38,11 @@ export function runCount(fallback: number): number {
   return Number.isInteger(runs) && runs > 0 ? runs : fallback;
 }
 
-/** Write bench/results/<name>.json (git-ignored); `npm run bench` gathers them into RESULTS.md. */
+/** Write bench/results/<name>.json (<name>-quick.json for --quick; git-ignored); `npm run bench` gathers them into RESULTS.md. */
 export async function saveResult(name: string, result: unknown): Promise<string> {
   const dir = join(packageRoot, 'bench', 'results');
   await mkdir(dir, { recursive: true });
-  const path = join(dir, `${name}.json`);
+  const path = join(dir, `${name}${isQuick() ? '-quick' : ''}.json`); // a quick run never replaces full figures
   await writeFile(path, `${JSON.stringify({ name, at: new Date().toISOString(), machine: machine(), quick: isQuick(), result }, null, 2)}\n`);
   return path;
 }

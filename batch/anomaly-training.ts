@@ -12,8 +12,10 @@ export interface TrainingOptions {
   /** A DuckDB table or view with event_id, ts_ms, region, host_id and the feature columns (silver). */
   table?: string;
   features?: readonly string[];
-  /** Train on readings strictly before this instant (epoch ms). */
+  /** Train on readings strictly before this instant (epoch ms)… */
   before: number;
+  /** …and no older than this (default: 7 days — a week of recent normal, at a cost bounded however long the history). */
+  windowMs?: number;
   contamination?: number;
   seed?: number;
   /** Readings sampled for the forest and the thresholds (default: 2,000 per host, at most 300,000). */
@@ -23,6 +25,7 @@ export interface TrainingOptions {
 /** Readings an hour-of-day cell needs before its own median is trusted over the host's. */
 const MIN_HOUR_READINGS = 10;
 const MIN_HOST_READINGS = 30;
+const TRAINING_WINDOW_MS = 7 * 86_400_000;
 /** Run lengths are a local property: the last day shows them, at a bounded cost however long the history. */
 const RUN_WINDOW_MS = 86_400_000;
 
@@ -42,8 +45,9 @@ function spreadOf(row: SpreadRow, i: number, floor: number): Spread | null {
 export async function trainAnomalyModel(duck: Duck, options: TrainingOptions): Promise<AnomalyModel | null> {
   const table = options.table ?? 'silver';
   const features = [...(options.features ?? ANOMALY_FEATURES)];
+  const since = Math.trunc(options.before - (options.windowMs ?? TRAINING_WINDOW_MS));
   const base = `(SELECT event_id, ts_ms, region, host_id, hour(epoch_ms(ts_ms)) AS h, ${features.map(ident).join(', ')}
-    FROM ${table} WHERE ts_ms < ${Math.trunc(options.before)})`;
+    FROM ${table} WHERE ts_ms < ${Math.trunc(options.before)} AND ts_ms >= ${since})`;
   const stats = features.map((f, i) => `count(${ident(f)}) AS n_${i}, median(${ident(f)}) AS med_${i}, mad(${ident(f)}) AS mad_${i},
     min(${ident(f)}) AS lo_${i}, max(${ident(f)}) AS hi_${i}`).join(', ');
   const spreads = await duck.rows<SpreadRow>(`SELECT region, host_id, h, count(*) AS rows, ${stats} FROM ${base}

@@ -15,7 +15,7 @@ import { isQuick, machine } from './lib/stats.ts';
 silenceKnownWarnings();
 const quick = isQuick();
 // The comparison first: it is the longest and the one RESULTS.md leads with.
-const BENCHMARKS = ['peer', 'speed', 'batch', 'serving', 'generator'];
+const BENCHMARKS = ['peer', 'speed', 'batch', 'serving', 'generator', 'anomaly'];
 const runFile = join(packageRoot, 'bench', 'results', quick ? 'run-quick.json' : 'run.json');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 

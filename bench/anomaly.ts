@@ -14,8 +14,8 @@ import { ANOMALY_FEATURES, AnomalyScorer, type TelemetryRecord } from '../teleme
 import { formatSummary, isQuick, runCount, saveResult, summarize } from './lib/stats.ts';
 
 const quick = isQuick();
-const servers = quick ? 20 : 50;
-const days = quick ? 3 : 7;
+const servers = quick ? 10 : 50;
+const days = quick ? 2 : 7;
 const runs = runCount(3);
 const dir = await mkdtemp(join(tmpdir(), 'pulse-bench-anomaly-'));
 const duck = await openDuck({ memoryLimit: '2GB', tempDirectory: join(dir, 'spill') });

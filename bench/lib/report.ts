@@ -66,9 +66,9 @@ function peerSection(peer: Json): string {
 /** When and how a result file was measured, for results gathered from several invocations. */
 const provenance = (file: Json) => `_(\`bench/${file['name']}.ts\`${file['quick'] ? ' --quick' : ''}, ${String(file['at']).slice(0, 16).replace('T', ' ')} UTC)_`;
 
-function pulseSection(generator: Json | null, speed: Json | null, batch: Json | null, serving: Json | null): string {
+function pulseSection(generator: Json | null, speed: Json | null, batch: Json | null, serving: Json | null, anomaly: Json | null): string {
   const out: string[] = ['## Pulse on its own', ''];
-  for (const file of [generator, speed, batch, serving]) if (file) out.push(`- ${file['name']}: ${provenance(file)}`);
+  for (const file of [generator, speed, batch, serving, anomaly]) if (file) out.push(`- ${file['name']}: ${provenance(file)}`);
   out.push('');
   if (generator) {
     const g = generator['result'] as Json;
@@ -99,12 +99,21 @@ function pulseSection(generator: Json | null, speed: Json | null, batch: Json | 
     const rows = Object.entries(s).filter(([, v]) => typeof v === 'object' && v && 'p50' in v).map(([name, v]) => [name, cell(v.p50), cell(v.p99), String(v.errors)]);
     out.push(`Serving at ${s['rate']} requests/s for ${s['seconds']} s per run (autocannon), with the speed layer ingesting 1,000 events/s:`, '', table(['endpoint', 'p50 ms', 'p99 ms', 'errors'], rows), '');
   }
+  if (anomaly) {
+    const a = anomaly['result'] as Json;
+    out.push(table(['anomaly model', 'figure'], [
+      [`training from ${n(a['silverRows'])} silver rows, ${n(a['hosts'])} hosts, s`, cell(a['trainSeconds'], 2)],
+      ['model size, MB', n(a['modelMB'], 1)],
+      ['speed-layer scoring on one core, readings/s', cell(a['scoredPerSecond'])],
+    ]), '');
+  }
   return out.join('\n');
 }
 
 /** The whole RESULTS.md text. */
 export async function renderResults(header: { versions: Record<string, string>; machine: Record<string, string | number>; wallSeconds: number; measuredAt: string; quick: boolean }): Promise<string> {
-  const [generator = null, speed = null, batch = null, serving = null, peer = null] = await Promise.all(['generator', 'speed', 'batch', 'serving', 'peer'].map((name) => load(header.quick ? `${name}-quick` : name)));
+  const [generator = null, speed = null, batch = null, serving = null, peer = null, anomaly = null] = await Promise.all(
+    ['generator', 'speed', 'batch', 'serving', 'peer', 'anomaly'].map((name) => load(header.quick ? `${name}-quick` : name)));
   const notes = await readFile(join(packageRoot, 'bench', 'results-notes.md'), 'utf8').catch(() => '');
   const m = header.machine;
   return [
@@ -116,7 +125,7 @@ export async function renderResults(header: { versions: Record<string, string>; 
     '',
     peer ? peerSection(peer) : '_The Spark comparison did not run._',
     '',
-    pulseSection(generator, speed, batch, serving),
+    pulseSection(generator, speed, batch, serving, anomaly),
     notes,
   ].join('\n');
 }

@@ -235,7 +235,7 @@ export function assembleModel(parts: ModelParts, sample: readonly TrainingSample
   // Hosts differ in how heavy their tails are (a disk that bursts vs a steady CPU): each gets the
   // |z| its own training readings exceed with the contamination share, from at least 200 of them.
   const all = [...byHost.values()].flat().sort((a, b) => a - b);
-  const fleetZ = Math.max(MIN_ISOLATED_Z, quantile(all, 1 - contamination));
+  const fleetZ = Math.max(MIN_HOST_Z, quantile(all, 1 - contamination));
   const zThresholds: Record<string, number> = {};
   for (const [key, list] of byHost) {
     if (list.length < MIN_HOST_SAMPLE) continue;

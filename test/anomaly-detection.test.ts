@@ -59,24 +59,30 @@ describe('anomaly detection', () => {
     expect(model.isolationThreshold).toBeGreaterThan(0.4);
   });
 
-  it('scores live readings and raises one anomaly alert for a power surge, with its score and metric', async () => {
+  it('scores live readings and raises one anomaly alert for a stuck temperature sensor (no threshold can see it), with its score and metric', async () => {
     speed = await startSpeedLayer({
       kafka, topic, group: uniqueName('anomaly-group'), databaseUrl: testDatabaseUrl(), schema: db.schema, dataDir,
       dlqTopic: uniqueName('dlq'), alertForReadings: 3, expiryOverlapMs: DAY, archiveRollBytes: 1_048_576, archiveRollMs: 60_000,
     });
     expect(speed.modelVersion()).toBe(1);
-    const { messages, host, label } = incidentReadings('power_surge', Date.now() - 4 * 60 * MINUTE);
+    // At a fixed hour (yesterday 06:00–10:00 UTC, inside the history the model learned from), so the
+    // hour-of-day baselines the readings meet do not depend on when the test runs.
+    const yesterday = Math.floor(Date.now() / DAY) * DAY - DAY;
+    const { messages, host, label } = incidentReadings('stuck_sensor', yesterday + 6 * 60 * MINUTE);
     await produce(kafka, topic, messages);
     const inWindow = (at: Date) => at.getTime() >= Date.parse(label.start) && at.getTime() < Date.parse(label.end);
     const alerts = await waitFor(
       () => db.pool.query(`SELECT * FROM alerts WHERE host_id = $1 AND kind = 'anomaly' ORDER BY alert_id`, [host]).then((r) => r.rows),
-      (rows) => rows.some((a) => a.metric === 'power_w' && a.status === 'resolved'), 30_000);
-    const surge = alerts.filter((a) => a.metric === 'power_w' && inWindow(a.opened_at));
-    expect(surge).toHaveLength(1);
-    expect(surge[0]).toMatchObject({ rule: 'anomaly', kind: 'anomaly', status: 'resolved', fire_above: 1, clear_below: 0.75 });
-    expect(surge[0].detail).toMatchObject({ metric: 'power_w', reason: 'isolation', model_version: 1 });
-    expect(surge[0].detail.score).toBeGreaterThanOrEqual(1);
-    const points = await db.pool.query(`SELECT ts, metric, score FROM anomaly_points WHERE host_id = $1 AND metric = 'power_w'`, [host]);
+      (rows) => rows.some((a) => a.metric === 'temp_c'), 30_000);
+    const stuck = alerts.filter((a) => a.metric === 'temp_c' && inWindow(a.opened_at));
+    expect(stuck).toHaveLength(1);
+    // (still firing if the sensor stays stuck to the end of these four hours, else resolved)
+    expect(stuck[0]).toMatchObject({ rule: 'anomaly', kind: 'anomaly', fire_above: 1, clear_below: 0.75 });
+    expect(stuck[0].detail).toMatchObject({ metric: 'temp_c', reason: 'flatline', model_version: 1 });
+    expect(stuck[0].detail.score).toBeGreaterThanOrEqual(1);
+    // no threshold alert: the temperature the sensor is stuck at is an ordinary one
+    expect((await db.pool.query(`SELECT count(*)::int AS n FROM alerts WHERE host_id = $1 AND kind = 'threshold'`, [host])).rows[0].n).toBe(0);
+    const points = await db.pool.query(`SELECT ts, metric, score FROM anomaly_points WHERE host_id = $1 AND metric = 'temp_c'`, [host]);
     expect(points.rows.length).toBeGreaterThan(3);
     expect(points.rows.filter((p) => inWindow(p.ts)).length / points.rows.length).toBeGreaterThan(0.8);
   });
@@ -85,7 +91,7 @@ describe('anomaly detection', () => {
     const serving = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: testBrokers(), port: 0, host: '127.0.0.1' });
     try {
       const get = async (path: string) => (await fetch(`http://127.0.0.1:${serving.port}${path}`)).json() as Promise<Record<string, any>>;
-      const from = new Date(Date.now() - 5 * 60 * MINUTE).toISOString();
+      const from = new Date(Math.floor(Date.now() / DAY) * DAY - DAY).toISOString();
       const anomalies = await get(`/api/anomalies?region=germany&from=${from}`);
       expect(anomalies.model).toMatchObject({ version: 1, features: [...ANOMALY_FEATURES] });
       expect(anomalies.points.length).toBeGreaterThan(3);

@@ -6,7 +6,7 @@
 import {
   ANOMALY_FEATURES, assembleModel, entityKey, MAD_TO_SIGMA, type AnomalyModel, type FeatureBaseline, type Spread, type TrainingSample,
 } from '../telemetry/index.ts';
-import type { Duck } from './duck.ts';
+import { sqlIdentifier as ident, type Duck } from './duck.ts';
 
 export interface TrainingOptions {
   /** A DuckDB table or view with event_id, ts_ms, region, host_id and the feature columns (silver). */
@@ -29,7 +29,6 @@ const TRAINING_WINDOW_MS = 7 * 86_400_000;
 /** Run lengths are a local property: the last day shows them, at a bounded cost however long the history. */
 const RUN_WINDOW_MS = 86_400_000;
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 interface SpreadRow { region: string; host_id: string | null; h: number | null; [column: string]: unknown }

@@ -42,6 +42,11 @@ export function sqlString(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
+/** A column or table name as a DuckDB identifier. */
+export function sqlIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
 export function sqlList(texts: readonly string[]): string {
   return `[${texts.map(sqlString).join(', ')}]`;
 }

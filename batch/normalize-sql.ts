@@ -2,6 +2,7 @@
 // rounding and validation (with the same reason codes, checked in the same order) as
 // telemetry's decodeReading. A parity test runs both on the same inputs.
 
+import { sqlIdentifier as ident } from './duck.ts';
 import {
   CONVERSIONS, DEFAULT_TIME_LIMITS, EPOCH_MILLIS_THRESHOLD, IST_OFFSET_MINUTES, MAX_PAYLOAD_BYTES, METRIC_RULES, METRICS,
   SCHEMAS, SOURCES, type Conversion, type NativeSchema, type TimeEncoding,
@@ -18,7 +19,6 @@ export interface FieldAccess {
 }
 
 // Field names come from the SCHEMAS constant, never from input; quoting is belt and braces.
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** Fields of a JSON text column, typed by json_type as telemetry types JSON values. */

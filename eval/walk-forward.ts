@@ -3,7 +3,7 @@
 // with that model, carrying each host's detector state across model refreshes.
 
 import { trainAnomalyModel } from '../batch/anomaly-training.ts';
-import type { Duck } from '../batch/duck.ts';
+import { sqlIdentifier as ident, type Duck } from '../batch/duck.ts';
 import { AnomalyScorer, entityKey, initialAnomalyState, stepAnomaly, type HostAnomalyState } from '../telemetry/index.ts';
 import type { Detection } from './windows.ts';
 
@@ -21,8 +21,6 @@ export interface WalkForwardOptions {
 }
 
 export interface WalkForwardResult { detections: Detection[]; scored: number; from: number; to: number; models: number }
-
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export async function walkForward(duck: Duck, options: WalkForwardOptions): Promise<WalkForwardResult> {
   const [range] = await duck.rows<{ lo: bigint | null; hi: bigint | null }>(`SELECT min(ts_ms) AS lo, max(ts_ms) AS hi FROM ${options.table}`);

@@ -24,7 +24,11 @@ export function scoreDetections(
   windows: readonly LabeledWindow[], detections: readonly Detection[], falsePositiveKinds: (d: Detection) => readonly string[],
 ): WindowScores {
   const byEntity = new Map<string, LabeledWindow[]>();
-  for (const w of windows) byEntity.set(w.entity, [...(byEntity.get(w.entity) ?? []), w]);
+  for (const w of windows) {
+    const list = byEntity.get(w.entity) ?? [];
+    list.push(w);
+    byEntity.set(w.entity, list);
+  }
   const detected = new Set<LabeledWindow>();
   const kinds = new Map<string, { tp: number; fp: number; fn: number }>();
   const tally = (kind: string) => kinds.get(kind) ?? kinds.set(kind, { tp: 0, fp: 0, fn: 0 }).get(kind)!;

@@ -14,3 +14,4 @@ export { freePort, isPortInUse, waitUntil, stopProcess, isAlive } from './proces
 export { ensurePulseTopics, LABELS_TOPIC, CONTROL_TOPIC, DLQ_TOPIC, DEFAULT_RAW_PARTITIONS } from './kafka/topics.ts';
 export { startEphemeralStack, servicesFromEnvOrEphemeral, freePortPair, type Services } from './ephemeral.ts';
 export { ALERTS_CHANNEL, WATERMARK_CHANNEL } from './postgres/channels.ts';
+export { ResourceStack, startOwning } from './resources.ts';

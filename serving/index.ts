@@ -1,7 +1,7 @@
 // Public surface of serving/: the HTTP API over the merged batch + realtime views.
 
 import type { Server } from 'node:http';
-import { createPool, type Logger, type Pool } from '../infra/index.ts';
+import { createPool, PulseError, startOwning, type Logger, type Pool } from '../infra/index.ts';
 import { createApp } from './app.ts';
 import { AlertFeed } from './stream.ts';
 import { controlHandler } from './control.ts';
@@ -31,27 +31,43 @@ export function readerPool(options: Pick<ServingOptions, 'databaseUrl' | 'schema
   });
 }
 
-export async function startServing(options: ServingOptions): Promise<Serving> {
-  const pool = readerPool(options);
-  const feed = new AlertFeed({ databaseUrl: options.databaseUrl, schema: options.schema, ...(options.logger ? { logger: options.logger } : {}) });
-  const listening = feed.start();
-  const control = controlHandler({ kafkaBrokers: options.kafkaBrokers, token: options.controlToken, ...(options.controlTopic ? { topic: options.controlTopic } : {}), ...(options.logger ? { logger: options.logger } : {}) });
-  const app = createApp({ pool, kafkaBrokers: options.kafkaBrokers, feed, control: control.handler, ...(options.limits ? { limits: options.limits } : {}), ...(options.logger ? { logger: options.logger } : {}) });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(options.port, options.host ?? '0.0.0.0', () => resolve(s));
-  });
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : options.port,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+export function startServing(options: ServingOptions): Promise<Serving> {
+  return startOwning(options.logger, async (resources) => {
+    const log = options.logger ? { logger: options.logger } : {};
+    const pool = resources.own('reader pool', readerPool(options), (p) => p.end());
+    const feed = new AlertFeed({ databaseUrl: options.databaseUrl, schema: options.schema, ...log });
+    const listening = feed.start();
+    resources.defer('alert feed', async () => {
       await feed.stop();
       await listening;
-      await control.close();
-      await pool.end();
-    },
-  };
+    });
+    const control = resources.own('control producer', controlHandler({ kafkaBrokers: options.kafkaBrokers, token: options.controlToken, ...(options.controlTopic ? { topic: options.controlTopic } : {}), ...log }), (c) => c.close());
+    const app = createApp({ pool, kafkaBrokers: options.kafkaBrokers, feed, control: control.handler, ...(options.limits ? { limits: options.limits } : {}), ...log });
+    const server = resources.own('http server', await listen(app, options.port, options.host ?? '0.0.0.0'), (s) => new Promise<void>((resolve) => {
+      s.closeAllConnections();
+      s.close(() => resolve());
+    }));
+    const address = server.address();
+    return { port: typeof address === 'object' && address ? address.port : options.port, close: () => resources.close() };
+  });
+}
+
+/** Listens on `port`, or fails with an error that names PORT (never reports success and hangs). */
+function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    const failed = (error: NodeJS.ErrnoException) => {
+      server.close();
+      const code = error.code === 'EADDRINUSE' ? 'PORT_IN_USE' : 'SERVICE_START_FAILED';
+      const why = error.code === 'EADDRINUSE' ? 'is already in use by another process' : `cannot be listened on (${error.code ?? error.message})`;
+      reject(new PulseError(code, `PORT=${port}: port ${port} on ${host} ${why}: free it, or set PORT to another port`, { cause: error, context: { port, host } }));
+    };
+    server.once('error', failed);
+    server.once('listening', () => {
+      server.off('error', failed);
+      resolve(server);
+    });
+  });
 }
 
 export { createApp } from './app.ts';

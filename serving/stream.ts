@@ -13,6 +13,7 @@ import { overview, volume } from './queries.ts';
 /** One LISTEN connection fanning alert notifications for `schema` out to subscribers. */
 export class AlertFeed extends EventEmitter {
   private client: pg.Client | undefined;
+  private connecting: Promise<unknown> | undefined;
   private stopped = false;
   private readonly options: { databaseUrl: string; schema: string; logger?: Logger };
 
@@ -28,7 +29,9 @@ export class AlertFeed extends EventEmitter {
       this.client = client;
       const lost = new Promise<void>((resolve) => { client.on('error', () => resolve()); client.on('end', () => resolve()); });
       try {
-        await client.connect();
+        this.connecting = client.connect();
+        await this.connecting;
+        if (this.stopped) break;
         client.on('notification', (message) => {
           const payload = JSON.parse(message.payload ?? '{}') as { schema?: string };
           if (payload.schema === this.options.schema) this.emit('alert', payload);
@@ -46,6 +49,9 @@ export class AlertFeed extends EventEmitter {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // Ending a client whose connect() is still in flight leaves that connect pending for
+    // ever (a start-up that fails at once would then never finish): let it settle first.
+    await this.connecting?.catch(() => undefined);
     await this.client?.end().catch(() => undefined);
   }
 }

@@ -50,15 +50,17 @@ export type MetricsSnapshot = ReturnType<SpeedMetrics['snapshot']>;
 
 const UPSERT_STATUS_SQL = `
 INSERT INTO speed_status (instance_id, consumer_group, topic, updated_at, started_at, events_in, events_stored, events_rejected,
-  rate_in, rate_stored, rejects, lag, partitions, sink_errors)
-VALUES ($1, $2, $3, now(), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+  rate_in, rate_stored, rejects, lag, partitions, sink_errors, stopped_at)
+VALUES ($1, $2, $3, now(), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CASE WHEN $14::boolean THEN now() END)
 ON CONFLICT (instance_id) DO UPDATE SET updated_at = now(), events_in = excluded.events_in, events_stored = excluded.events_stored,
   events_rejected = excluded.events_rejected, rate_in = excluded.rate_in, rate_stored = excluded.rate_stored,
-  rejects = excluded.rejects, lag = excluded.lag, partitions = excluded.partitions, sink_errors = excluded.sink_errors`;
+  rejects = excluded.rejects, lag = excluded.lag, partitions = excluded.partitions, sink_errors = excluded.sink_errors,
+  stopped_at = excluded.stopped_at`;
 
-export async function writeStatus(pool: Pool, identity: { instanceId: string; group: string; topic: string; startedAt: Date }, snap: MetricsSnapshot): Promise<void> {
+/** Upserts this instance's row; `stopped` marks it as shut down, so health stops listing it. */
+export async function writeStatus(pool: Pool, identity: { instanceId: string; group: string; topic: string; startedAt: Date }, snap: MetricsSnapshot, stopped = false): Promise<void> {
   await pool.query(UPSERT_STATUS_SQL, [
     identity.instanceId, identity.group, identity.topic, identity.startedAt, snap.eventsIn, snap.eventsStored, snap.eventsRejected,
-    snap.rateIn, snap.rateStored, JSON.stringify(snap.rejects), snap.lag, JSON.stringify(snap.partitions), JSON.stringify(snap.sinkErrors),
+    snap.rateIn, snap.rateStored, JSON.stringify(snap.rejects), snap.lag, JSON.stringify(snap.partitions), JSON.stringify(snap.sinkErrors), stopped,
   ]);
 }

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { createPool, DLQ_TOPIC, inTransaction, type Logger, type Pool } from '../infra/index.ts';
+import { createPool, DLQ_TOPIC, inTransaction, startOwning, type Logger, type Pool, type ResourceStack } from '../infra/index.ts';
 import { AlertTracker, applyAlertOps } from './alert-tracker.ts';
 import { AnomalyTracker, loadNewestModel, storeAnomalyPoints } from './anomaly-tracker.ts';
 import { ColdArchive } from './cold-archive.ts';
@@ -46,30 +46,38 @@ export interface SpeedLayer {
   close(): Promise<void>;
 }
 
-export async function startSpeedLayer(options: SpeedLayerOptions): Promise<SpeedLayer> {
+export function startSpeedLayer(options: SpeedLayerOptions): Promise<SpeedLayer> {
+  // Everything opened below is owned by `resources`: a step that throws closes what the
+  // earlier steps opened, in reverse order, before the error reaches the caller.
+  return startOwning(options.logger, (resources) => openSpeedLayer(options, resources));
+}
+
+async function openSpeedLayer(options: SpeedLayerOptions, resources: ResourceStack): Promise<SpeedLayer> {
   const { logger } = options;
   const instanceId = `${hostname()}-${process.pid}-${Date.now().toString(36)}`;
-  const pool: Pool = createPool({ databaseUrl: options.databaseUrl, schema: options.schema, applicationName: 'pulse-speed', max: (options.concurrency ?? 3) + 2, ...(logger ? { logger } : {}) });
+  const pool: Pool = resources.own('pool', createPool({ databaseUrl: options.databaseUrl, schema: options.schema, applicationName: 'pulse-speed', max: (options.concurrency ?? 3) + 2, ...(logger ? { logger } : {}) }), (p) => p.end());
   const metrics = new SpeedMetrics();
+  const identity = { instanceId, group: options.group, topic: options.topic, startedAt: metrics.startedAt };
+  const report = async (stopped = false) => {
+    const snap = metrics.snapshot();
+    logger?.info({ eventsIn: snap.eventsIn, stored: snap.eventsStored, rateIn: Math.round(snap.rateIn), lag: snap.lag, rejects: snap.rejects }, 'speed progress');
+    await writeStatus(pool, identity, snap, stopped).catch((error: unknown) => logger?.warn({ err: error }, 'could not write speed_status'));
+  };
+  let started = false;
+  // Registered before the consumer, so it runs after the consumer has stopped: the last
+  // figures, and the mark that tells /api/health this instance is gone.
+  resources.defer('final status', () => (started ? report(true) : undefined));
   const alerts = new AlertTracker(options.alertForReadings);
   await alerts.load(pool);
   const anomalies = new AnomalyTracker(options.alertForReadings);
   anomalies.use(await loadNewestModel(pool));
   await anomalies.load(pool);
-  let reloading = Promise.resolve();
-  const reloadModel = () => {
-    reloading = reloading.then(async () => {
-      const newest = await pool.query<{ version: string }>('SELECT max(version) AS version FROM anomaly_models');
-      const version = newest.rows[0]?.version === null || newest.rows[0]?.version === undefined ? null : Number(newest.rows[0].version);
-      if (version === null || version === anomalies.modelVersion) return;
-      anomalies.use(await loadNewestModel(pool));
-      logger?.info({ modelVersion: anomalies.modelVersion }, 'anomaly model loaded');
-    }).catch((error: unknown) => logger?.warn({ err: error }, 'could not load the anomaly model; scoring goes on with the previous one'));
-  };
-  const archive = await ColdArchive.open({ root: join(options.dataDir, 'live_data'), rollBytes: options.archiveRollBytes, rollMs: options.archiveRollMs, ...(logger ? { logger } : {}) });
-  const producer: Producer = options.kafka.producer({ allowAutoTopicCreation: false });
+  const reloadModel = modelReloader(pool, anomalies, logger);
+  resources.defer('model reload', () => reloadModel.settled());
+  const archive = resources.own('cold archive', await ColdArchive.open({ root: join(options.dataDir, 'live_data'), rollBytes: options.archiveRollBytes, rollMs: options.archiveRollMs, ...(logger ? { logger } : {}) }), (a) => a.close());
+  const producer: Producer = resources.own('dead-letter producer', options.kafka.producer({ allowAutoTopicCreation: false }), (p) => p.disconnect());
   await producer.connect();
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxBytesPerPartition: 1_048_576, maxBytes: 6_291_456 });
+  const consumer: Consumer = resources.own('consumer', options.kafka.consumer({ groupId: options.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxBytesPerPartition: 1_048_576, maxBytes: 6_291_456 }), (c) => c.disconnect());
   await consumer.connect();
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     logger?.info({ memberId: event.payload.memberId, assignment: event.payload.memberAssignment }, 'joined consumer group');
@@ -136,33 +144,38 @@ export async function startSpeedLayer(options: SpeedLayerOptions): Promise<Speed
     },
   });
 
-  const identity = { instanceId, group: options.group, topic: options.topic, startedAt: metrics.startedAt };
-  const report = async () => {
-    const snap = metrics.snapshot();
-    logger?.info({ eventsIn: snap.eventsIn, stored: snap.eventsStored, rateIn: Math.round(snap.rateIn), lag: snap.lag, rejects: snap.rejects }, 'speed progress');
-    await writeStatus(pool, identity, snap).catch((error: unknown) => logger?.warn({ err: error }, 'could not write speed_status'));
-  };
+  // Listed in speed_status (and so in /api/health) from the moment it consumes.
+  await report();
+  started = true;
   const statusTimer = setInterval(() => void report(), options.statusIntervalMs ?? 5_000);
+  resources.defer('status timer', () => clearInterval(statusTimer));
   const rollTimer = setInterval(() => void archive.rollIdle().catch((error: unknown) => logger?.warn({ err: error }, 'archive roll failed')), 1_000);
-  const watermark: WatermarkFollower = followWatermark({
-    pool, databaseUrl: options.databaseUrl, schema: options.schema, overlapMs: options.expiryOverlapMs, onWatermark: reloadModel, ...(logger ? { logger } : {}),
-  });
+  resources.defer('archive roll timer', () => clearInterval(rollTimer));
+  const watermark: WatermarkFollower = resources.own('watermark follower', followWatermark({
+    pool, databaseUrl: options.databaseUrl, schema: options.schema, overlapMs: options.expiryOverlapMs, onWatermark: reloadModel.reload, ...(logger ? { logger } : {}),
+  }), (w) => w.close());
 
-  let closing: Promise<void> | undefined;
   return {
     instanceId,
     metrics: () => metrics.snapshot(),
     modelVersion: () => anomalies.modelVersion,
-    close: () => (closing ??= (async () => {
-      clearInterval(statusTimer);
-      clearInterval(rollTimer);
-      await consumer.disconnect();
-      await archive.close();
-      await producer.disconnect();
-      await watermark.close();
-      await reloading;
-      await report();
-      await pool.end();
-    })()),
+    close: () => resources.close(),
+  };
+}
+
+/** Loads the newest anomaly model when the batch layer announces one; one load at a time. */
+function modelReloader(pool: Pool, anomalies: AnomalyTracker, logger: Logger | undefined) {
+  let reloading = Promise.resolve();
+  return {
+    reload: () => {
+      reloading = reloading.then(async () => {
+        const newest = await pool.query<{ version: string }>('SELECT max(version) AS version FROM anomaly_models');
+        const version = newest.rows[0]?.version === null || newest.rows[0]?.version === undefined ? null : Number(newest.rows[0].version);
+        if (version === null || version === anomalies.modelVersion) return;
+        anomalies.use(await loadNewestModel(pool));
+        logger?.info({ modelVersion: anomalies.modelVersion }, 'anomaly model loaded');
+      }).catch((error: unknown) => logger?.warn({ err: error }, 'could not load the anomaly model; scoring goes on with the previous one'));
+    },
+    settled: () => reloading,
   };
 }

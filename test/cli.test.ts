@@ -2,6 +2,8 @@
 // naming the variable and address, migrations that are safe to repeat.
 
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPool, quoteIdentifier } from '../infra/index.ts';
@@ -53,6 +55,22 @@ describe('pulse CLI', () => {
     const result = await pulse(['stack', 'status'], { ...services(), KAFKA_BROKERS: '127.0.0.1:1' });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/kafka +127\.0\.0\.1:1 +not answering/);
+  });
+
+  it('refuses to serve on a port already in use: one line naming PORT, a non-zero exit, no hang', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '0.0.0.0', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const started = Date.now();
+      const result = await pulse(['serve'], { ...services(), PORT: String(port), LOG_LEVEL: 'silent' });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^pulse: PORT=${port}: port ${port} .*already in use`))]);
+      expect(result.stdout).not.toContain('"msg":"serving"');
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      blocker.close();
+    }
   });
 
   describe('migrate', () => {

@@ -84,6 +84,25 @@ describe('pulse generate live', () => {
     expect(perSecond).toBeGreaterThan(1500);
   });
 
+  it('resumes at its rate after a stall, catching up at most one second of backlog', async () => {
+    const generator = await startLiveGenerator({ kafka, topic, controlTopic, labelsTopic, rate: 200, incidentRate: 0, ...fleet });
+    await generator.ready;
+    await new Promise((r) => setTimeout(r, 500));
+    // A real stall of the producing process: the event loop is blocked for 3 s, as by a long
+    // GC pause or a frozen container, so the schedule falls 600 events behind.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+    const afterStall = generator.stats().sent;
+    await new Promise((r) => setTimeout(r, 300));
+    const caughtUp = generator.stats().sent - afterStall;
+    const before = generator.stats().sent;
+    await new Promise((r) => setTimeout(r, 2000));
+    const inTwoSeconds = generator.stats().sent - before;
+    await generator.close();
+    expect(caughtUp).toBeLessThanOrEqual(200 + 60 + 5);
+    expect(inTwoSeconds).toBeGreaterThan(300);
+    expect(inTwoSeconds).toBeLessThan(500);
+  });
+
   it('produces a label for every incident it starts', async () => {
     const labels: { kind: string; host: string; start: string; end: string }[] = [];
     consumers.push(await collect(labelsTopic, (value) => labels.push(JSON.parse(value))));

@@ -85,7 +85,9 @@ export async function startLiveGenerator(options: LiveGeneratorOptions): Promise
       const due = Math.floor(anchorSent + (rate * (performance.now() - anchorTime)) / 1000) - sent;
       const backlogCap = Math.max(1, Math.ceil(rate * MAX_BACKLOG_SECONDS));
       if (due > backlogCap) {
-        anchorSent += due - backlogCap; // drop the unreachable part of the schedule, keep the rate
+        // Drop the unreachable part of the schedule, keep the rate: moving the anchor back
+        // by the excess leaves exactly one cap of backlog due now.
+        anchorSent -= due - backlogCap;
       }
       let budget = Math.min(due, backlogCap, (options.maxEvents ?? Infinity) - sent);
       while (budget > 0 && inFlight.size < MAX_IN_FLIGHT) {

@@ -4,9 +4,15 @@
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# A registry behind a TLS proxy needs its CA: pass it as a build secret (never a layer),
+# e.g. `docker build --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt .`.
+RUN --mount=type=secret,id=ca_bundle \
+    if [ -f /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi; \
+    npm ci --no-audit --no-fund
 COPY . .
-RUN npx tsc --noEmit -p . && npm run -s build:dashboard && npm prune --omit=dev --no-audit --no-fund
+RUN --mount=type=secret,id=ca_bundle \
+    if [ -f /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi; \
+    npx tsc --noEmit -p . && npm run -s build:dashboard && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24-slim
 ENV NODE_ENV=production PULSE_DATA_DIR=/data

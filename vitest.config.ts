@@ -20,9 +20,20 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/compose/**'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 240_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // A real Docker engine and `docker compose`: run by `npm run test:compose`, not `npm test`.
+          name: 'compose',
+          include: ['test/compose/**/*.test.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
         },
       },
     ],

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPulseError, loadConfig, redactDatabaseUrl } from './index.ts';
 
@@ -45,5 +48,41 @@ describe('loadConfig', () => {
 
   it('never prints the database password', () => {
     expect(redactDatabaseUrl('postgres://u:s3cret@h:5432/db')).toBe('postgres://u:***@h:5432/db');
+  });
+
+  describe('secrets from files (*_FILE)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-config-'));
+    const secret = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+
+    it('reads the password from DATABASE_PASSWORD_FILE into the URL, less the trailing newline', () => {
+      const config = loadConfig({ DATABASE_URL: 'postgres://pulse@db:5432/pulse', DATABASE_PASSWORD_FILE: secret('pw', 'p@ss/word\n') });
+      expect(config.databaseUrl).toBe('postgres://pulse:p%40ss%2Fword@db:5432/pulse');
+      expect(new URL(config.databaseUrl).password).toBe(encodeURIComponent('p@ss/word'));
+    });
+
+    it('reads DATABASE_URL and PULSE_CONTROL_TOKEN from their files', () => {
+      const config = loadConfig({ DATABASE_URL_FILE: secret('url', 'postgres://a:b@h:1/d\n'), PULSE_CONTROL_TOKEN_FILE: secret('token', '0123456789abcdef0123') });
+      expect(config.databaseUrl).toBe('postgres://a:b@h:1/d');
+      expect(config.controlToken).toBe('0123456789abcdef0123');
+    });
+
+    it('refuses a variable set both directly and by file, naming it', () => {
+      expect(() => loadConfig({ DATABASE_PASSWORD: 'x', DATABASE_PASSWORD_FILE: secret('pw2', 'y') }))
+        .toThrow(/^invalid configuration: DATABASE_PASSWORD_FILE: set DATABASE_PASSWORD or DATABASE_PASSWORD_FILE, not both$/);
+    });
+
+    it('names the variable and the path of a file it cannot read, never its contents', () => {
+      let caught: unknown;
+      try {
+        loadConfig({ DATABASE_PASSWORD_FILE: join(dir, 'missing') });
+      } catch (error) {
+        caught = error;
+      }
+      expect(isPulseError(caught, 'CONFIG_INVALID')).toBe(true);
+      expect((caught as Error).message).toBe(`invalid configuration: DATABASE_PASSWORD_FILE: cannot read ${join(dir, 'missing')} (ENOENT)`);
+    });
   });
 });

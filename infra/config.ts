@@ -1,6 +1,7 @@
 // Process configuration: environment variables parsed and validated once at start-up
 // into a frozen object that is passed down. Messages name the variable and what to fix.
 
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { PulseError } from './errors.ts';
@@ -58,6 +59,8 @@ const ENV_SCHEMA = z.object({
   KAFKA_BROKERS: z.string().default('localhost:9092').transform(brokerList),
   /** PostgreSQL connection URL; the local stack creates this user and database. */
   DATABASE_URL: z.string().default('postgres://pulse:pulse@localhost:5432/pulse').transform(postgresUrl),
+  /** Password for DATABASE_URL's user, replacing any password in the URL (unset: the URL's). */
+  DATABASE_PASSWORD: z.string().min(1).optional(),
   /** Root of runtime data: history, cold archives, quarantine, local stack state. */
   PULSE_DATA_DIR: z.string().min(1).default('./data'),
   /** Topic of raw telemetry. */
@@ -118,9 +121,40 @@ function absolute(path: string, cwd: string): string {
   return isAbsolute(path) ? path : resolve(cwd, path);
 }
 
+/** Secrets that may instead be read from the file that `<NAME>_FILE` names (Docker secrets). */
+export const SECRET_VARIABLES = ['DATABASE_URL', 'DATABASE_PASSWORD', 'PULSE_CONTROL_TOKEN'] as const;
+
+function invalid(variable: string, problem: string): PulseError {
+  return new PulseError('CONFIG_INVALID', `invalid configuration: ${variable}: ${problem}`, { context: { variables: [variable] } });
+}
+
+/** Resolves each `<NAME>_FILE` into `<NAME>`: the file's contents, less trailing line breaks. */
+function withSecretFiles(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const resolved = { ...env };
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    delete resolved[`${name}_FILE`];
+    if (file === undefined) continue;
+    if (env[name] !== undefined) throw invalid(`${name}_FILE`, `set ${name} or ${name}_FILE, not both`);
+    try {
+      resolved[name] = readFileSync(file, 'utf8').replace(/[\r\n]+$/, '');
+    } catch (error) {
+      throw invalid(`${name}_FILE`, `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+  }
+  return resolved;
+}
+
+function withPassword(databaseUrl: string, password: string | undefined): string {
+  if (password === undefined) return databaseUrl;
+  const url = new URL(databaseUrl);
+  url.password = encodeURIComponent(password);
+  return url.toString();
+}
+
 /** Parse the environment once; throws a CONFIG_INVALID PulseError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
-  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const blankAsUnset = withSecretFiles(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   const parsed = ENV_SCHEMA.safeParse(blankAsUnset);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -131,7 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const e = parsed.data;
   return Object.freeze({
     kafkaBrokers: Object.freeze(e.KAFKA_BROKERS),
-    databaseUrl: e.DATABASE_URL,
+    databaseUrl: withPassword(e.DATABASE_URL, e.DATABASE_PASSWORD),
     dataDir: absolute(e.PULSE_DATA_DIR, cwd),
     topic: e.PULSE_TOPIC,
     port: e.PORT,

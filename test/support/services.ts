@@ -18,10 +18,17 @@ async function containerRuntimeAnswers(): Promise<boolean> {
 async function fromContainers(): Promise<Services> {
   const { KafkaContainer } = await import('@testcontainers/kafka');
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const [kafka, postgres] = await Promise.all([
+  const [kafkaStarted, postgresStarted] = await Promise.allSettled([
     new KafkaContainer('confluentinc/cp-kafka:7.9.1').withKraft().start(),
     new PostgreSqlContainer('postgres:17').start(),
   ]);
+  if (kafkaStarted.status === 'rejected' || postgresStarted.status === 'rejected') {
+    // Whichever did start is stopped: a half-started pair must not outlive the fallback.
+    await Promise.allSettled([kafkaStarted, postgresStarted].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw kafkaStarted.status === 'rejected' ? kafkaStarted.reason : (postgresStarted as PromiseRejectedResult).reason;
+  }
+  const kafka = kafkaStarted.value;
+  const postgres = postgresStarted.value;
   return {
     kafkaBrokers: `${kafka.getHost()}:${kafka.getMappedPort(9093)}`,
     databaseUrl: postgres.getConnectionUri(),
@@ -38,6 +45,14 @@ export async function acquireTestServices(): Promise<Services> {
   if (kafka && database) {
     return { kafkaBrokers: kafka, databaseUrl: database, origin: 'environment', stop: async () => undefined };
   }
-  if (await containerRuntimeAnswers()) return fromContainers();
+  if (await containerRuntimeAnswers()) {
+    try {
+      return await fromContainers();
+    } catch (error) {
+      // An engine that cannot pull the images (no registry in reach) is no reason to fail:
+      // the local launcher starts the same real services.
+      console.warn(`[pulse tests] containers could not start (${(error as Error).message.split('\n')[0]}); starting a local stack instead`);
+    }
+  }
   return startEphemeralStack();
 }

@@ -1,14 +1,17 @@
-// Publishing batch views to PostgreSQL atomically: each gold table is streamed (COPY FROM
-// STDIN) into <table>__next; then one transaction swaps every table in, records the run in
-// batch_runs, moves the watermark and NOTIFYs the speed and serving layers. A run that fails
-// or is killed before that transaction leaves the previous views and watermark untouched.
+// Publishing batch views to PostgreSQL by day: the new gold rows of the recomputed days are
+// streamed (COPY FROM STDIN) into <table>__next; then one transaction replaces those days'
+// rows of every gold table, the input manifest, the run record and the watermark, and
+// NOTIFYs the speed and serving layers. A query running meanwhile sees the old state or the
+// new one (MVCC), never a mix; no table is swapped, so grants and indexes stay. A run that
+// fails or is killed before that transaction leaves the previous views and watermark.
 
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { inTransaction, quoteIdentifier, WATERMARK_CHANNEL, type Pool, type PoolClient } from '../infra/index.ts';
 import type { AnomalyModel } from '../telemetry/index.ts';
-import { GOLD_TABLES, type GoldTable } from './views.ts';
+import { saveManifest, type InputDiff, type InputRecord } from './manifest.ts';
+import { GOLD_DAY_COLUMN, GOLD_TABLES, type GoldTable } from './views.ts';
 
 export { WATERMARK_CHANNEL };
 
@@ -16,6 +19,14 @@ export interface RunRecord {
   runId: string; startedAt: Date; finishedAt: Date; watermark: Date; rowsRead: number; rowsKept: number;
   rowsQuarantined: number; rowsDeduplicated: number; filesQuarantined: number; sources: unknown; reasons: unknown; seconds: number;
   model?: AnomalyModel | null;
+}
+
+/** What a run replaces: the gold days it recomputed and the manifest changes behind them. */
+export interface DayReplacement {
+  /** UTC days (YYYY-MM-DD) whose gold rows are replaced; `all` replaces every row (a full run). */
+  days: readonly string[] | 'all';
+  diff: InputDiff;
+  read: readonly InputRecord[];
 }
 
 /** Models kept in anomaly_models; older versions are pruned as new ones are published. */
@@ -27,20 +38,21 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING version`;
 
 const next = (table: GoldTable) => quoteIdentifier(`${table}__next`);
 
-async function load(client: PoolClient, table: GoldTable, csvFile: string): Promise<void> {
+async function load(client: PoolClient, table: GoldTable, csvFiles: readonly string[]): Promise<void> {
   await client.query(`DROP TABLE IF EXISTS ${next(table)}`);
-  await client.query(`CREATE TABLE ${next(table)} (LIKE ${quoteIdentifier(table)} INCLUDING ALL)`);
-  await pipeline(createReadStream(csvFile), client.query(copyFrom(`COPY ${next(table)} FROM STDIN (FORMAT csv)`)));
+  await client.query(`CREATE UNLOGGED TABLE ${next(table)} (LIKE ${quoteIdentifier(table)})`);
+  for (const file of csvFiles) await pipeline(createReadStream(file), client.query(copyFrom(`COPY ${next(table)} FROM STDIN (FORMAT csv)`)));
 }
 
-async function swap(client: PoolClient, table: GoldTable): Promise<void> {
-  await client.query(`DROP TABLE ${quoteIdentifier(table)}`);
-  await client.query(`ALTER TABLE ${next(table)} RENAME TO ${quoteIdentifier(table)}`);
-  const indexes = await client.query<{ indexname: string }>(
-    `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 AND indexname LIKE '%\\_\\_next%'`, [table]);
-  for (const { indexname } of indexes.rows) {
-    await client.query(`ALTER INDEX ${quoteIdentifier(indexname)} RENAME TO ${quoteIdentifier(indexname.replace('__next', ''))}`);
+async function replaceDays(client: PoolClient, table: GoldTable, days: readonly string[] | 'all'): Promise<void> {
+  const { column, type } = GOLD_DAY_COLUMN[table];
+  if (days === 'all') await client.query(`DELETE FROM ${quoteIdentifier(table)}`);
+  else {
+    const day = type === 'date' ? quoteIdentifier(column) : `(${quoteIdentifier(column)} AT TIME ZONE 'UTC')::date`;
+    await client.query(`DELETE FROM ${quoteIdentifier(table)} WHERE ${day} = ANY($1::date[])`, [days]);
   }
+  await client.query(`INSERT INTO ${quoteIdentifier(table)} SELECT * FROM ${next(table)}`);
+  await client.query(`DROP TABLE ${next(table)}`);
 }
 
 const RECORD_RUN_SQL = `
@@ -53,10 +65,11 @@ INSERT INTO batch_watermark (watermark, run_id, published_at) VALUES ($1, $2, no
 ON CONFLICT (singleton) DO UPDATE SET watermark = excluded.watermark, run_id = excluded.run_id, published_at = excluded.published_at`;
 
 /**
- * Load every gold CSV, then swap all tables in with the run record, the anomaly model and the
- * watermark, atomically; the NOTIFY names the model version so the speed layer reloads it.
+ * Load every gold CSV aside, then replace the recomputed days of every table together with
+ * the manifest, the run record, the anomaly model and the watermark, atomically; the NOTIFY
+ * names the model version so the speed layer reloads it.
  */
-export async function publish(pool: Pool, files: Record<GoldTable, string>, run: RunRecord, beforeSwap?: () => Promise<void>): Promise<{ modelVersion: number | null }> {
+export async function publish(pool: Pool, files: Record<GoldTable, readonly string[]>, run: RunRecord, replacement: DayReplacement, beforeSwap?: () => Promise<void>): Promise<{ modelVersion: number | null }> {
   const client = await pool.connect();
   try {
     for (const table of GOLD_TABLES) await load(client, table, files[table]);
@@ -65,7 +78,8 @@ export async function publish(pool: Pool, files: Record<GoldTable, string>, run:
   }
   await beforeSwap?.();
   return inTransaction(pool, async (client) => {
-    for (const table of GOLD_TABLES) await swap(client, table);
+    for (const table of GOLD_TABLES) await replaceDays(client, table, replacement.days);
+    await saveManifest(client, run.runId, replacement.diff, replacement.read, replacement.days === 'all');
     const modelVersion = run.model ? await insertModel(client, run.runId, run.model) : null;
     await client.query(RECORD_RUN_SQL, [
       run.runId, run.startedAt, run.finishedAt, run.watermark, run.rowsRead, run.rowsKept, run.rowsQuarantined, run.rowsDeduplicated,

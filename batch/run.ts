@@ -1,43 +1,55 @@
-// One batch run: discover and probe the master dataset, stage and normalize it in DuckDB,
-// quarantine what fails, deduplicate into silver, compute gold up to the watermark, write
-// silver to Parquet and publish gold to PostgreSQL atomically.
+// One batch run, incremental: find the input files that are new, changed or gone since the
+// published views (the manifest), derive the dirty UTC days, read only the files that touch
+// them, rebuild those days' silver partitions, compute those days' gold (plus the days the
+// watermark moved over), and publish them by day with the watermark. `full` rebuilds
+// everything from the master dataset and gives the same silver and gold.
 
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createPool, type Logger } from '../infra/index.ts';
+import { createPool, type Logger, type Pool } from '../infra/index.ts';
+import { absorbChanged, landingRelation, stageFiles, STAGED_COLUMNS, type ReasonCount, type SourceStats } from './absorb.ts';
 import { trainAnomalyModel } from './anomaly-training.ts';
 import { openDuck, sqlString, type Duck } from './duck.ts';
+import { STAGED_DDL } from './stage.ts';
+import { diffInputs, loadManifest, type InputDiff } from './manifest.ts';
 import { previousWatermark, publish } from './publish.ts';
-import { archiveFiles, historyFiles, probeFile, type ProbedFile, type UnreadableFile } from './sources.ts';
-import { stageSources } from './stage.ts';
-import { GOLD_TABLES, goldQueries, SILVER_SQL, type GoldTable } from './views.ts';
+import { replaceSilverDays, silverDays, silverDir, silverRelation, silverRowCount, silverSql, utcDay } from './silver.ts';
+import { archiveFiles, historyFiles, type SourceFile, type UnreadableFile } from './sources.ts';
+import { GOLD_TABLES, goldQueries, type GoldTable } from './views.ts';
 
 export interface BatchOptions {
   dataDir: string;
   databaseUrl: string;
   schema: string;
-  /** DuckDB memory limit, e.g. "2GB" (default 60 % of RAM as DuckDB decides when unset). */
+  /** DuckDB memory limit, e.g. "2GB". */
   memoryLimit: string;
+  /** Rebuild every day from the master dataset instead of only the dirty ones. */
+  full?: boolean;
+  /** Days recomputed together (default 7): bounds memory whatever the history's length. */
+  groupDays?: number;
   /** Archive directories outside live_data/ to absorb as well (replay). */
   extraArchiveDirs?: readonly string[];
   legacyOffsetMinutes?: number;
   /** Called between phases (the CLI shows progress). */
   onPhase?: (phase: string) => void;
-  /** Test hook: runs after the new views are loaded, before they are swapped in. */
+  /** Test hook: runs after the new views are loaded, before they are published. */
   beforeSwap?: () => Promise<void>;
   logger?: Logger;
 }
 
-export interface SourceStats { kind: string; files: number; read: number; kept: number; quarantined: number }
+export type { SourceStats };
 export interface BatchSummary {
-  runId: string; watermark: Date; seconds: number; rowsRead: number; rowsValid: number; silverRows: number;
+  runId: string; watermark: Date; seconds: number; full: boolean; rowsRead: number; rowsValid: number; silverRows: number;
   deduplicated: number; quarantined: number; filesQuarantined: UnreadableFile[]; bySource: SourceStats[];
-  byReason: { kind: string; reason: string; rows: number }[]; quarantineDir: string;
+  byReason: ReasonCount[]; quarantineDir: string;
+  /** Input files by what this run did with them, and the UTC days it recomputed. */
+  inputs: { read: number; unchanged: number; gone: number; reread: number; dirtyDays: number; goldDays: number };
   /** The anomaly model published with the views (null when silver held nothing to learn from). */
   model: { version: number; trainingRows: number; hosts: number } | null;
 }
 
 const HOUR = 3_600_000;
+const DAY = 86_400_000;
 
 /** Complete up to the start of the current hour, or of the earliest hour an archive file is still being written for. */
 export function computeWatermark(now: number, inProgressHours: readonly number[], previous: number | null): number {
@@ -45,36 +57,62 @@ export function computeWatermark(now: number, inProgressHours: readonly number[]
   return Math.max(candidate, previous ?? Number.NEGATIVE_INFINITY);
 }
 
-function runIdOf(started: number): string {
-  return `batch_run_${new Date(started).toISOString().replace(/[:.]/g, '-')}`;
+const runIdOf = (started: number) => `batch_run_${new Date(started).toISOString().replace(/[:.]/g, '-')}`;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+function daysBetween(fromMs: number, toMs: number): string[] {
+  const days: string[] = [];
+  for (let t = Math.floor(fromMs / DAY) * DAY; t < toMs; t += DAY) days.push(isoDay(t));
+  return days;
 }
 
-async function sourceStats(duck: Duck): Promise<{ bySource: SourceStats[]; byReason: BatchSummary['byReason'] }> {
-  const bySource = await duck.rows<SourceStats>(`SELECT source_kind AS kind, count(DISTINCT source_file)::INTEGER AS files, count(*)::BIGINT AS read,
-    count(*) FILTER (WHERE reason IS NULL)::BIGINT AS kept, count(*) FILTER (WHERE reason IS NOT NULL)::BIGINT AS quarantined
-    FROM staged GROUP BY 1 ORDER BY 1`);
-  const byReason = await duck.rows<{ kind: string; reason: string; rows: number }>(`SELECT source_kind AS kind, reason, count(*)::BIGINT AS rows
-    FROM staged WHERE reason IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`);
-  const num = (v: unknown) => Number(v);
-  return {
-    bySource: bySource.map((s) => ({ kind: s.kind, files: num(s.files), read: num(s.read), kept: num(s.kept), quarantined: num(s.quarantined) })),
-    byReason: byReason.map((r) => ({ ...r, rows: num(r.rows) })),
-  };
+function groupsOf<T>(items: readonly T[], size: number): T[][] {
+  const groups: T[][] = [];
+  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
+  return groups;
 }
 
-async function writeQuarantine(duck: Duck, dir: string, unreadable: UnreadableFile[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await duck.run(`COPY (SELECT source_kind, source_file, locator, reason, reason_field, raw FROM staged WHERE reason IS NOT NULL ORDER BY source_file, locator)
-    TO ${sqlString(join(dir, 'rows.jsonl'))} (FORMAT json)`);
-  await writeFile(join(dir, 'files.jsonl'), unreadable.map((f) => `${JSON.stringify(f)}\n`).join(''));
+async function discover(options: BatchOptions, pool: Pool) {
+  const history = await historyFiles(join(options.dataDir, 'historical'));
+  const extra = await pool.query<{ path: string }>('SELECT path FROM batch_archive_dirs ORDER BY path');
+  const archives = await archiveFiles([...new Set([join(options.dataDir, 'live_data'), ...extra.rows.map((r) => r.path), ...(options.extraArchiveDirs ?? [])])]);
+  return { files: [...history.files, ...archives.complete], unsupported: history.unsupported, inProgressHours: archives.inProgressHours };
 }
 
-async function writeSilver(duck: Duck, dataDir: string): Promise<void> {
-  const dir = join(dataDir, 'silver');
-  await mkdir(dir, { recursive: true });
-  const partial = join(dir, '.readings.parquet.partial');
-  await duck.run(`COPY silver TO ${sqlString(partial)} (FORMAT parquet, COMPRESSION zstd)`);
-  await rename(partial, join(dir, 'readings.parquet'));
+/** The days whose silver must be rebuilt: where new or changed files' rows fall, and where changed or gone files' rows fell. */
+function dirtyDaysOf(diff: InputDiff, readDays: Iterable<string>, manifestDays: (path: string) => readonly string[]): Set<string> {
+  const dirty = new Set(readDays);
+  for (const c of diff.changed) for (const d of manifestDays(c.file.path)) dirty.add(d);
+  for (const g of diff.gone) for (const d of g.days) dirty.add(d);
+  return dirty;
+}
+
+/** Rebuilds the silver of `days`: rows landed this run plus those of unchanged files that touch them. */
+async function rebuildSilver(duck: Duck, options: BatchOptions, days: string[], landing: Map<string, string[]>, unchanged: SourceFile[], workDir: string, now: number): Promise<{ input: number; kept: number }> {
+  // Unchanged files that touch these days are staged again (an empty `staged` when none do).
+  if (unchanged.length > 0) await stageFiles(duck, unchanged, workDir, { now, legacyOffsetMinutes: options.legacyOffsetMinutes ?? 0 });
+  else await duck.run(STAGED_DDL);
+  const parts = [`SELECT ${STAGED_COLUMNS} FROM staged WHERE reason IS NULL AND ${utcDay()} IN (${days.map((d) => `DATE ${sqlString(d)}`).join(', ')})`];
+  const landed = landingRelation(landing, days);
+  if (landed) parts.push(`SELECT * FROM ${landed}`);
+  const input = `(${parts.join(' UNION ALL ')})`;
+  const [before] = await duck.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${input}`);
+  await duck.run(silverSql(input, 'silver_group'));
+  const [after] = await duck.rows<{ n: bigint }>('SELECT count(*) AS n FROM silver_group');
+  await replaceSilverDays(duck, options.dataDir, 'silver_group', days);
+  await duck.run('DROP TABLE silver_group; DROP TABLE staged');
+  return { input: Number(before?.n ?? 0), kept: Number(after?.n ?? 0) };
+}
+
+async function writeGold(duck: Duck, dataDir: string, days: string[], watermark: number, workDir: string, files: Record<GoldTable, string[]>, group: number): Promise<void> {
+  const silver = await silverRelation(dataDir, days);
+  if (!silver) return;
+  const queries = goldQueries(watermark, silver);
+  for (const table of GOLD_TABLES) {
+    const file = join(workDir, `${table}.${group}.csv`);
+    await duck.run(`COPY (${queries[table]}) TO ${sqlString(file)} (FORMAT csv, HEADER false)`);
+    files[table].push(file);
+  }
 }
 
 export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
@@ -89,49 +127,60 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const pool = createPool({ databaseUrl: options.databaseUrl, schema: options.schema, applicationName: 'pulse-batch', max: 2, ...(options.logger ? { logger: options.logger } : {}) });
   try {
     phase('discovering sources');
-    const history = await historyFiles(join(options.dataDir, 'historical'));
-    const extra = await pool.query<{ path: string }>('SELECT path FROM batch_archive_dirs ORDER BY path');
-    const archiveDirs = [join(options.dataDir, 'live_data'), ...extra.rows.map((r) => r.path), ...(options.extraArchiveDirs ?? [])];
-    const archives = await archiveFiles([...new Set(archiveDirs)]);
-    const probes = await Promise.all(history.map((f) => probeFile(duck, f)));
-    const probed = probes.filter((p): p is ProbedFile => 'schema' in p);
-    const unreadable = probes.filter((p): p is UnreadableFile => !('schema' in p));
-
-    unreadable.push(...(await stageSources(duck, { probed, archives: archives.complete, now: started, legacyOffsetMinutes: options.legacyOffsetMinutes ?? 0 }, phase)));
-    phase('deduplicating into silver');
-    await duck.run(SILVER_SQL);
-    const { bySource, byReason } = await sourceStats(duck);
-    const [counts] = await duck.rows<{ valid: bigint; silver: bigint; rejected: bigint }>(`SELECT count(*) FILTER (WHERE reason IS NULL) AS valid,
-      (SELECT count(*) FROM silver) AS silver, count(*) FILTER (WHERE reason IS NOT NULL) AS rejected FROM staged`);
+    const found = await discover(options, pool);
+    const manifest = await loadManifest(pool);
+    const full = options.full === true || manifest.size === 0;
+    const diff = await diffInputs(found.files, manifest, full);
     const quarantineDir = join(options.dataDir, 'quarantine', runId);
-    phase('writing quarantine and silver');
-    await writeQuarantine(duck, quarantineDir, unreadable);
-    await writeSilver(duck, options.dataDir);
+    await mkdir(quarantineDir, { recursive: true });
+    await writeFile(join(quarantineDir, 'rows.jsonl'), '');
+    await rm(join(silverDir(options.dataDir), 'readings.parquet'), { force: true }); // silver of Pulse ≤ 0.1 was one file
 
-    const watermark = computeWatermark(started, archives.inProgressHours, (await previousWatermark(pool))?.getTime() ?? null);
-    phase('computing gold views');
-    const files = {} as Record<GoldTable, string>;
-    const queries = goldQueries(watermark);
-    for (const table of GOLD_TABLES) {
-      files[table] = join(work, `${table}.csv`);
-      await duck.run(`COPY (${queries[table]}) TO ${sqlString(files[table])} (FORMAT csv, HEADER false)`);
+    const absorbed = await absorbChanged(duck, diff.changed, { work, landing: join(work, 'landing'), quarantineRows: join(quarantineDir, 'rows.jsonl') },
+      { now: started, legacyOffsetMinutes: options.legacyOffsetMinutes ?? 0 }, phase);
+    const unreadable = [...found.unsupported, ...absorbed.unreadable];
+    await writeFile(join(quarantineDir, 'files.jsonl'), unreadable.map((f) => `${JSON.stringify(f)}\n`).join(''));
+    const dirty = dirtyDaysOf(diff, absorbed.records.flatMap((r) => r.days), (path) => (full ? [] : manifest.get(path)?.days ?? []));
+    if (full) for (const day of await silverDays(options.dataDir)) dirty.add(day); // days that no input holds any more
+
+    const previous = (await previousWatermark(pool))?.getTime() ?? null;
+    const watermark = computeWatermark(started, found.inProgressHours, previous);
+    let deduplicated = 0;
+    let reread = 0;
+    const dirtyDays = [...dirty].sort();
+    for (const [g, days] of groupsOf(dirtyDays, options.groupDays ?? 7).entries()) {
+      phase(`rebuilding silver of ${days[0]}…${days.at(-1)} (group ${g + 1})`);
+      const wanted = new Set(days);
+      const unchanged = diff.unchanged.filter((u) => u.record.days.some((d) => wanted.has(d))).map((u) => u.file);
+      reread += unchanged.length;
+      const counts = await rebuildSilver(duck, options, days, absorbed.landing, unchanged, work, started);
+      deduplicated += counts.input - counts.kept;
     }
+
+    phase('computing gold views');
+    const allDays = await silverDays(options.dataDir);
+    const moved = previous === null ? allDays : daysBetween(previous, watermark).filter((d) => allDays.includes(d));
+    const goldDays = [...new Set([...dirtyDays, ...moved])].sort();
+    const files = Object.fromEntries(GOLD_TABLES.map((t) => [t, [] as string[]])) as Record<GoldTable, string[]>;
+    for (const [g, days] of groupsOf(goldDays, options.groupDays ?? 7).entries()) await writeGold(duck, options.dataDir, days, watermark, work, files, g);
+
     phase('training the anomaly model');
-    const model = await trainAnomalyModel(duck, { before: watermark });
-    const rowsValid = Number(counts?.valid ?? 0);
-    const silverRows = Number(counts?.silver ?? 0);
-    const quarantined = Number(counts?.rejected ?? 0);
+    const window = await silverRelation(options.dataDir, daysBetween(watermark - 7 * DAY, watermark));
+    const model = window ? await trainAnomalyModel(duck, { before: watermark, table: window }) : null;
+    const rowsRead = absorbed.bySource.reduce((sum, s) => sum + s.read, 0);
+    const quarantined = absorbed.bySource.reduce((sum, s) => sum + s.quarantined, 0);
     const summary: BatchSummary = {
-      runId, watermark: new Date(watermark), seconds: 0, rowsRead: rowsValid + quarantined, rowsValid, silverRows,
-      deduplicated: rowsValid - silverRows, quarantined, filesQuarantined: unreadable, bySource, byReason, quarantineDir, model: null,
+      runId, watermark: new Date(watermark), seconds: 0, full, rowsRead, rowsValid: rowsRead - quarantined, silverRows: await silverRowCount(duck, options.dataDir),
+      deduplicated, quarantined, filesQuarantined: unreadable, bySource: absorbed.bySource, byReason: absorbed.byReason, quarantineDir, model: null,
+      inputs: { read: absorbed.records.length, unchanged: diff.unchanged.length, gone: diff.gone.length, reread, dirtyDays: dirtyDays.length, goldDays: goldDays.length },
     };
     phase('publishing to PostgreSQL');
     summary.seconds = (Date.now() - started) / 1000;
     const published = await publish(pool, files, {
-      runId, startedAt: new Date(started), finishedAt: new Date(), watermark: summary.watermark, rowsRead: summary.rowsRead,
-      rowsKept: silverRows, rowsQuarantined: quarantined, rowsDeduplicated: summary.deduplicated, filesQuarantined: unreadable.length,
-      sources: bySource, reasons: byReason, seconds: summary.seconds, model,
-    }, options.beforeSwap);
+      runId, startedAt: new Date(started), finishedAt: new Date(), watermark: summary.watermark, rowsRead,
+      rowsKept: summary.silverRows, rowsQuarantined: quarantined, rowsDeduplicated: deduplicated, filesQuarantined: unreadable.length,
+      sources: absorbed.bySource, reasons: absorbed.byReason, seconds: summary.seconds, model,
+    }, { days: full ? 'all' : goldDays, diff, read: absorbed.records }, options.beforeSwap);
     if (model && published.modelVersion !== null) {
       summary.model = { version: published.modelVersion, trainingRows: model.trainingRows, hosts: Object.keys(model.hosts).length };
     }
@@ -143,3 +192,4 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     await rm(work, { recursive: true, force: true });
   }
 }
+

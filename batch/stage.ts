@@ -30,7 +30,7 @@ async function insertNormalized(duck: Duck, kind: SourceKind, schema: NativeSche
 /** One CSV file (read by its own header, never by position); lines DuckDB cannot parse become `malformed_line` rows. */
 async function stageCsv(duck: Duck, schema: NativeSchema, file: ProbedFile, clock: Clock): Promise<void> {
   const path = sqlString(file.path);
-  await duck.run(`CREATE OR REPLACE TEMP TABLE csv_rows AS SELECT * FROM read_csv(${path}, all_varchar = true, header = true,
+  await duck.run(`CREATE OR REPLACE TEMP TABLE csv_rows AS SELECT * FROM read_csv(${sqlString(file.readPath)}, all_varchar = true, header = true,
     store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`);
   const raw = `concat_ws(',', ${[...file.columns.keys()].map((f) => `coalesce("${f.replace(/"/g, '""')}", '')`).join(', ')})`;
   const input = `(SELECT *, ${path} AS source_file, 'row ' || CAST(rowid + 1 AS VARCHAR) AS locator, ${raw} AS raw FROM csv_rows)`;
@@ -42,21 +42,31 @@ async function stageCsv(duck: Duck, schema: NativeSchema, file: ProbedFile, cloc
 
 async function stageParquet(duck: Duck, schema: NativeSchema, files: ProbedFile[], clock: Clock): Promise<void> {
   const columns = new Map(files.flatMap((f) => [...f.columns]));
-  const input = `(SELECT *, filename AS source_file, 'row ' || CAST(file_row_number + 1 AS VARCHAR) AS locator, NULL::VARCHAR AS raw
-    FROM read_parquet(${sqlList(files.map((f) => f.path))}, filename = true, file_row_number = true, union_by_name = true))`;
+  // A decompressed copy is read in place of a gzipped file; rows keep the original's path.
+  const copies = files.filter((f) => f.readPath !== f.path);
+  const sourceFile = copies.length === 0 ? 'filename'
+    : `CASE filename ${copies.map((f) => `WHEN ${sqlString(f.readPath)} THEN ${sqlString(f.path)}`).join(' ')} ELSE filename END`;
+  const input = `(SELECT *, ${sourceFile} AS source_file, 'row ' || CAST(file_row_number + 1 AS VARCHAR) AS locator, NULL::VARCHAR AS raw
+    FROM read_parquet(${sqlList(files.map((f) => f.readPath))}, filename = true, file_row_number = true, union_by_name = true))`;
   await insertNormalized(duck, 'history', schema, input, columnAccess(columns), 'history', clock);
 }
 
-/** Lines of one JSON-lines file into `json_lines`, with exact line numbers; falls back to a lenient reader for bad encodings. */
+/** Lines of one JSON-lines file (or the elements of a JSON array) into `json_lines`, with exact locators; falls back to a lenient reader for bad encodings. */
 async function loadLines(duck: Duck, file: SourceFile): Promise<void> {
   const path = sqlString(file.path);
+  const readPath = sqlString(file.readPath);
+  if (file.format === 'json-array') {
+    await duck.run(`INSERT INTO json_lines SELECT ${path}, 'element ' || CAST(row_number() OVER () AS VARCHAR), CAST(json AS VARCHAR)
+      FROM read_json_objects(${readPath}, format = 'array')`);
+    return;
+  }
   try {
     await duck.run(`INSERT INTO json_lines SELECT ${path}, 'line ' || CAST(n AS VARCHAR), line FROM (
-      SELECT unnest(lines) AS line, generate_subscripts(lines, 1) AS n FROM (SELECT string_split(content, chr(10)) AS lines FROM read_text(${path}))
+      SELECT unnest(lines) AS line, generate_subscripts(lines, 1) AS n FROM (SELECT string_split(content, chr(10)) AS lines FROM read_text(${readPath}))
     ) WHERE trim(line) <> ''`);
   } catch {
     // Not valid UTF-8 throughout: keep every line that is, quarantine the others by line number.
-    await duck.run(`CREATE OR REPLACE TEMP TABLE lenient AS SELECT line FROM read_csv(${path}, columns = {'line': 'VARCHAR'}, header = false,
+    await duck.run(`CREATE OR REPLACE TEMP TABLE lenient AS SELECT line FROM read_csv(${readPath}, columns = {'line': 'VARCHAR'}, header = false,
       delim = '\\x1f', quote = '', escape = '', auto_detect = false, max_line_size = 100000000, store_rejects = true,
       rejects_table = 'lenient_rejects', rejects_scan = 'lenient_scans')`);
     await duck.run(`INSERT INTO json_lines SELECT ${path}, 'readable line ' || CAST(rowid + 1 AS VARCHAR), line FROM lenient WHERE trim(line) <> ''`);
@@ -67,10 +77,17 @@ async function loadLines(duck: Duck, file: SourceFile): Promise<void> {
 }
 
 /** JSON-lines files of one kind: history lines are payloads; archive lines are envelopes around one. */
-async function stageJsonLines(duck: Duck, kind: SourceKind, files: SourceFile[], clock: Clock): Promise<void> {
-  if (files.length === 0) return;
+async function stageJsonLines(duck: Duck, kind: SourceKind, files: SourceFile[], clock: Clock): Promise<UnreadableFile[]> {
+  if (files.length === 0) return [];
   await duck.run('CREATE OR REPLACE TEMP TABLE json_lines (source_file VARCHAR, locator VARCHAR, line VARCHAR)');
-  for (const file of files) await loadLines(duck, file);
+  const failed: UnreadableFile[] = [];
+  for (const file of files) {
+    try {
+      await loadLines(duck, file);
+    } catch (error) {
+      failed.push({ path: file.path, kind: file.kind, reason: 'unreadable', detail: rootMessage(error).slice(0, 500) });
+    }
+  }
   const envelope = kind === 'archive'
     ? `SELECT source_file, coalesce('partition ' || json_extract_string(line, '$.partition') || ' offset ' || json_extract_string(line, '$.offset'), locator) AS locator,
          json_extract_string(line, '$.value') AS payload, json_extract_string(line, '$.headers."pulse-schema"') AS tag, line AS raw FROM json_lines`
@@ -84,6 +101,7 @@ async function stageJsonLines(duck: Duck, kind: SourceKind, files: SourceFile[],
     await insertNormalized(duck, kind, schema, input, jsonListAccess(fields), kind === 'history' ? 'history' : null, clock);
   }
   await duck.run('DROP TABLE checked; DROP TABLE json_lines');
+  return failed;
 }
 
 export interface StageInput { probed: ProbedFile[]; archives: SourceFile[]; now: number; legacyOffsetMinutes: number }
@@ -94,7 +112,7 @@ export async function stageSources(duck: Duck, input: StageInput, onPhase?: (pha
   const failed: UnreadableFile[] = [];
   const byTag = new Map<string, ProbedFile[]>();
   for (const file of input.probed) {
-    if (file.format === 'jsonl' || !file.schema) continue;
+    if (file.format === 'json' || file.format === 'json-array' || !file.schema) continue;
     byTag.set(file.schema.tag, [...(byTag.get(file.schema.tag) ?? []), file]);
   }
   for (const [tag, files] of byTag) {
@@ -112,8 +130,8 @@ export async function stageSources(duck: Duck, input: StageInput, onPhase?: (pha
     }
   }
   onPhase?.('reading JSON lines');
-  await stageJsonLines(duck, 'history', input.probed.filter((f) => f.format === 'jsonl'), input);
+  failed.push(...(await stageJsonLines(duck, 'history', input.probed.filter((f) => f.format === 'json' || f.format === 'json-array'), input)));
   onPhase?.(`reading ${input.archives.length} archive files`);
-  await stageJsonLines(duck, 'archive', input.archives, input);
+  failed.push(...(await stageJsonLines(duck, 'archive', input.archives, input)));
   return failed;
 }

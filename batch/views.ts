@@ -1,28 +1,9 @@
-// Silver (normalized, valid, deduplicated readings) and the gold batch views, in DuckDB
+// The gold batch views over silver (normalized, valid, deduplicated readings), in DuckDB
 // SQL. Gold covers only event times before the watermark; realtime views cover the rest.
 // Floating aggregates are rounded so that a re-run over the same inputs publishes
 // byte-identical views whatever order parallel aggregation summed them in.
 
 import { METRICS } from '../telemetry/index.ts';
-
-const SILVER_COLUMNS = `event_id, ts_ms, region, host_id, source, ${METRICS.join(', ')}`;
-
-/**
- * Deduplication by event_id. Duplicates are rare (re-delivered archive batches), so ids are
- * first grouped by their 64-bit hash, which is cheap; only rows whose hash repeats go through
- * the exact, ordered pick (first by source kind, file and position).
- */
-export const SILVER_SQL = `
-CREATE OR REPLACE TEMP TABLE repeated_hashes AS
-  SELECT hash(event_id) AS h FROM staged WHERE reason IS NULL GROUP BY 1 HAVING count(*) > 1;
-CREATE OR REPLACE TABLE silver AS
-  SELECT ${SILVER_COLUMNS} FROM staged
-  WHERE reason IS NULL AND hash(event_id) NOT IN (SELECT h FROM repeated_hashes)
-UNION ALL
-  SELECT ${SILVER_COLUMNS} FROM staged
-  WHERE reason IS NULL AND hash(event_id) IN (SELECT h FROM repeated_hashes)
-  QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY source_kind, source_file, locator) = 1;
-DROP TABLE repeated_hashes`;
 
 const ts = (bucket: 'minute' | 'hour') => `date_trunc('${bucket}', epoch_ms(ts_ms))`;
 /** Timestamps leave DuckDB as text with an explicit UTC offset, whatever PostgreSQL's session zone. */
@@ -33,9 +14,13 @@ const minuteAggregates = METRICS.map((m) => `count(${m}), ${r(`sum(${m})`)}, min
 const hourStats = METRICS.map((m) => `${r(`avg(${m})`)}, min(${m}), max(${m}), ${r(`quantile_cont(${m}, 0.95)`)}`).join(', ');
 const HOT = 'count(*) FILTER (WHERE cpu_pct > 90 OR temp_c > 90)';
 
-/** Each gold table's SELECT, columns in the order of its PostgreSQL table (0003_batch_views.sql). */
-export function goldQueries(watermarkMs: number): Record<string, string> {
-  const covered = `(SELECT * FROM silver WHERE ts_ms < ${watermarkMs})`;
+/**
+ * Each gold table's SELECT over `silver` (a table or relation), columns in the order of its
+ * PostgreSQL table (0003_batch_views.sql). Every gold row belongs to one UTC day, so the
+ * views of a day are computed from that day's silver alone.
+ */
+export function goldQueries(watermarkMs: number, silver = 'silver'): Record<GoldTable, string> {
+  const covered = `(SELECT * FROM ${silver} WHERE ts_ms < ${watermarkMs})`;
   const health = `(SELECT region, host_id, CAST(epoch_ms(ts_ms) AS DATE) AS day, count(*) AS n,
       avg(cpu_pct) AS cpu, avg(mem_pct) AS mem,
       100.0 * count(*) FILTER (WHERE cpu_pct > 80) / nullif(count(cpu_pct), 0) AS high_util
@@ -61,3 +46,13 @@ export function goldQueries(watermarkMs: number): Record<string, string> {
 
 export const GOLD_TABLES = ['gold_region_minute', 'gold_host_hour', 'gold_region_hour', 'gold_host_health', 'gold_region_day', 'gold_temp_hist_hour'] as const;
 export type GoldTable = (typeof GOLD_TABLES)[number];
+
+/** The column that places each gold row in its UTC day (a timestamptz, or a date). */
+export const GOLD_DAY_COLUMN: Record<GoldTable, { column: string; type: 'timestamptz' | 'date' }> = {
+  gold_region_minute: { column: 'minute', type: 'timestamptz' },
+  gold_host_hour: { column: 'hour', type: 'timestamptz' },
+  gold_region_hour: { column: 'hour', type: 'timestamptz' },
+  gold_host_health: { column: 'day', type: 'date' },
+  gold_region_day: { column: 'day', type: 'date' },
+  gold_temp_hist_hour: { column: 'hour', type: 'timestamptz' },
+};

@@ -5,9 +5,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { sqlString, type Duck } from '../batch/duck.ts';
-import { historyFiles, probeFile, type ProbedFile } from '../batch/sources.ts';
-import { stageSources } from '../batch/stage.ts';
-import { SILVER_SQL } from '../batch/views.ts';
+import { stageFiles } from '../batch/absorb.ts';
+import { silverSql } from '../batch/silver.ts';
+import { historyFiles } from '../batch/sources.ts';
 import { entityKey } from '../telemetry/index.ts';
 import type { LabeledWindow } from './windows.ts';
 
@@ -22,11 +22,10 @@ interface LabelLine { region: string; host: string; kind: string; start: string;
 
 /** The generator's history directory: its files become silver, its labels.jsonl the windows. */
 export async function loadHistory(duck: Duck, dir: string, features: readonly string[]): Promise<Dataset> {
-  const files = await historyFiles(dir);
-  const probes = await Promise.all(files.map((f) => probeFile(duck, f)));
-  const probed = probes.filter((p): p is ProbedFile => 'schema' in p);
-  await stageSources(duck, { probed, archives: [], now: Date.now(), legacyOffsetMinutes: 0 });
-  await duck.run(SILVER_SQL);
+  const { files } = await historyFiles(dir);
+  const unreadable = await stageFiles(duck, files, dir, { now: Date.now(), legacyOffsetMinutes: 0 });
+  await duck.run(silverSql('(SELECT * FROM staged WHERE reason IS NULL)', 'silver'));
+  const probed = files.filter((f) => !unreadable.some((u) => u.path === f.path));
   const labels = (await readFile(join(dir, 'labels.jsonl'), 'utf8')).split('\n').filter((l) => l.trim() !== '');
   const windows = labels.map((line) => JSON.parse(line) as LabelLine).map((l) => ({
     entity: entityKey(l.region, l.host), kind: l.kind, start: Date.parse(l.start), end: Date.parse(l.end),

@@ -82,7 +82,7 @@ describe('pulse batch', () => {
     expect(first.silverRows).toBe(expected.size);
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
-    const silver = (await duck.runAndReadAll(`SELECT * FROM read_parquet('${join(dataDir, 'silver', 'readings.parquet')}')`)).getRowObjectsJS();
+    const silver = (await duck.runAndReadAll(`SELECT * FROM read_parquet('${join(dataDir, 'silver', '*', '*', '*.parquet')}', hive_partitioning = true)`)).getRowObjectsJS();
     duck.closeSync();
     expect(silver).toHaveLength(expected.size);
     for (const row of silver) {
@@ -154,7 +154,7 @@ describe('pulse batch', () => {
     }
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
-    const silver = (await duck.runAndReadAll(`SELECT event_id FROM read_parquet('${join(dataDir, 'silver', 'readings.parquet')}')`)).getRowObjectsJS();
+    const silver = (await duck.runAndReadAll(`SELECT event_id FROM read_parquet('${join(dataDir, 'silver', '*', '*', '*.parquet')}', hive_partitioning = true)`)).getRowObjectsJS();
     duck.closeSync();
     const outcome = compareById(sent, silver.map((r) => String(r['event_id'])));
     const rejects: Record<string, number> = {};

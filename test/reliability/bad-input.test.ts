@@ -154,7 +154,7 @@ describe('bad input: history files', async () => {
     }
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
-    const silver = (await duck.runAndReadAll(`SELECT event_id FROM read_parquet('${join(dataDir, 'silver', 'readings.parquet')}')`)).getRowObjectsJS().map((r) => String(r['event_id']));
+    const silver = (await duck.runAndReadAll(`SELECT event_id FROM read_parquet('${join(dataDir, 'silver', '*', '*', '*.parquet')}', hive_partitioning = true)`)).getRowObjectsJS().map((r) => String(r['event_id']));
     duck.closeSync();
     const historyIds = silver.filter((id) => !id.includes('i-dup'));
     const rejects: Record<string, number> = {};

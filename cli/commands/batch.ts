@@ -15,6 +15,8 @@ function printSummary(summary: import('../../batch/index.ts').BatchSummary): voi
   for (const r of summary.byReason) console.log(`  quarantined ${r.kind} rows, ${r.reason}: ${r.rows}`);
   for (const f of summary.filesQuarantined) console.log(`  quarantined file ${f.path}: ${f.reason} (${f.detail.slice(0, 120)})`);
   if (summary.model) console.log(`  anomaly model v${summary.model.version}: ${summary.model.hosts} hosts, trained on ${summary.model.trainingRows} readings`);
+  const i = summary.inputs;
+  console.log(`  ${summary.full ? 'full run' : 'incremental run'}: ${i.read} files read, ${i.unchanged} unchanged (${i.reread} of them read again for their days), ${i.gone} gone; ${i.dirtyDays} dirty day(s) in silver, ${i.goldDays} day(s) of gold published`);
   console.log(`batch ${summary.runId}: ${summary.silverRows} readings in silver (${summary.deduplicated} duplicates removed, ${summary.quarantined} rows quarantined to ${summary.quarantineDir}); watermark ${summary.watermark.toISOString()}; ${summary.seconds.toFixed(1)} s`);
 }
 
@@ -22,11 +24,11 @@ async function prepare(config: Config, logger: Logger): Promise<void> {
   await prepareSchema(config.databaseUrl, config.dbSchema, logger);
 }
 
-async function runOnce(config: Config, logger: Logger, extraArchiveDirs: string[] = []) {
+async function runOnce(config: Config, logger: Logger, extraArchiveDirs: string[] = [], full = false) {
   const { runBatch } = await import('../../batch/index.ts');
   const summary = await runBatch({
     dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.dbSchema, memoryLimit: config.batch.memoryLimit,
-    extraArchiveDirs, logger, onPhase: (phase) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${phase}…`),
+    extraArchiveDirs, logger, full, onPhase: (phase) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${phase}…`),
   });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   printSummary(summary);
@@ -35,15 +37,28 @@ async function runOnce(config: Config, logger: Logger, extraArchiveDirs: string[
 
 export function registerBatchCommands(program: Command, getConfig: ConfigSource): void {
   program.command('batch')
-    .description('recompute the batch views from every history file and complete cold-archive file (DuckDB), publish them to PostgreSQL atomically with a new watermark')
+    .description('absorb what changed in the master dataset (history files, complete cold archives) into the batch views (DuckDB) and publish them to PostgreSQL with a new watermark')
     .option('--once', 'run once and exit (the default)')
     .option('--every <duration>', 'run on a schedule, e.g. 15m', duration)
-    .action(async (flags: { once?: boolean; every?: number }) => {
+    .option('--full', 'rebuild every day from the master dataset instead of only the days new, changed or deleted files touch')
+    .addHelpText('after', `
+Incremental runs: the batch layer records every input file it absorbed (path, size, mtime,
+SHA-256, the UTC days its rows fall in). A run reads only files that are new or changed,
+plus the unchanged files that share a day with them, and rebuilds just those days (and the
+days the watermark moved over); --full recomputes everything and gives the same result.
+
+Silver is a Hive-partitioned Parquet dataset, $PULSE_DATA_DIR/silver/date=YYYY-MM-DD/region=R/
+readings.parquet (zstd; region and date are in the path only). Another engine reads it with
+partition pruning, e.g. DuckDB: SELECT * FROM read_parquet('silver/*/*/*.parquet', hive_partitioning = true)
+or Spark: spark.read.parquet("silver"). History files may be CSV, JSON lines (.jsonl/.json),
+a JSON array (.json), Parquet, or any of them gzipped (.gz), in folders of any name; other
+files are reported as unsupported_format.`)
+    .action(async (flags: { once?: boolean; every?: number; full?: boolean }) => {
       const config = getConfig();
       const logger = createLogger('batch', config.logLevel);
       await prepare(config, logger);
       if (!flags.every || flags.once) {
-        await runOnce(config, logger);
+        await runOnce(config, logger, [], flags.full === true);
         return;
       }
       let stopping = false;

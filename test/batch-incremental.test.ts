@@ -1,0 +1,185 @@
+// Incremental batch runs give the same answers as a full recompute. One data directory
+// goes through a sequence of changes, each absorbed by an incremental run (or `pulse
+// replay`); after every step its silver partitions and every gold table must equal what
+// `--full` computes from a copy of the same inputs in a fresh directory. A SIGKILL in the
+// middle of an incremental run is one of the steps.
+
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBatch, GOLD_TABLES, type BatchSummary } from '../batch/index.ts';
+import { writeHistory, type HistoryOptions } from '../generator/index.ts';
+import { quoteIdentifier } from '../infra/index.ts';
+import { archiveLine } from '../speed/index.ts';
+import { METRICS, SCHEMA_HEADER } from '../telemetry/index.ts';
+import { isolatedSchema, testDatabaseUrl, type IsolatedSchema } from './support/isolation.ts';
+import { startPulse } from './support/pulse-process.ts';
+
+const DAY = 86_400_000;
+const TODAY = Math.floor(Date.now() / DAY) * DAY;
+const day = (offset: number) => new Date(TODAY + offset * DAY).toISOString().slice(0, 10);
+const HISTORY: Omit<HistoryOptions, 'end' | 'days'> = { serversPerRegion: 2, intervalSeconds: 900, seed: 5, regions: ['india', 'usa', 'germany'], incidentRate: 0.5 };
+
+/** An archive file as the speed layer writes one: envelopes around pulse/v1 payloads. */
+function archive(events: { id: string; ts: number; host?: string; cpu?: number }[]): string {
+  return events.map((e, i) => archiveLine({
+    topic: 't', partition: 0, offset: String(i), timestamp: String(e.ts), key: null, headers: { [SCHEMA_HEADER]: 'pulse/v1' },
+    value: Buffer.from(JSON.stringify({ event_id: e.id, ts: new Date(e.ts).toISOString(), region: 'lab', host_id: e.host ?? 'lab-1', cpu_pct: e.cpu ?? 50, temp_c: 45 })),
+  })).join('');
+}
+
+async function writeArchive(dir: string, name: string, events: Parameters<typeof archive>[0]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, name), archive(events));
+}
+
+const hourDir = (root: string, ts: number) => join(root, `date=${new Date(ts).toISOString().slice(0, 10)}`, `hour=${new Date(ts).toISOString().slice(11, 13)}`);
+
+async function silverChecksum(dataDir: string): Promise<string> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:');
+  const duck = await instance.connect();
+  try {
+    const rows = (await duck.runAndReadAll(`SELECT date::VARCHAR AS date, region, count(*)::INTEGER AS n,
+        sum(hash(event_id, ts_ms, host_id, source, ${METRICS.join(', ')})::HUGEINT)::VARCHAR AS h
+      FROM read_parquet('${join(dataDir, 'silver', '*', '*', '*.parquet')}', hive_partitioning = true) GROUP BY 1, 2 ORDER BY 1, 2`)).getRowObjectsJS();
+    return JSON.stringify(rows);
+  } finally {
+    duck.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function goldChecksums(db: IsolatedSchema): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const table of GOLD_TABLES) {
+    const rows = await db.pool.query(`SELECT * FROM ${quoteIdentifier(table)} ORDER BY 1, 2, 3, 4`);
+    out[table] = `${rows.rowCount} ${createHash('sha256').update(JSON.stringify(rows.rows)).digest('hex')}`;
+  }
+  return out;
+}
+
+describe('incremental batch runs equal a full recompute', () => {
+  let incremental: IsolatedSchema;
+  let reference: IsolatedSchema;
+  let dataDir: string;
+  const runs: BatchSummary[] = [];
+  const run = () => runBatch({ dataDir, databaseUrl: testDatabaseUrl(), schema: incremental.schema, memoryLimit: '1GB', groupDays: 2 }).then((s) => (runs.push(s), s));
+
+  /** `--full` over a copy of the same inputs, in a fresh directory: silver and gold must be equal. */
+  async function expectSameAsFull(): Promise<void> {
+    const copy = await mkdtemp(join(tmpdir(), 'pulse-batchF-'));
+    try {
+      for (const folder of ['historical', 'live_data', 'replay-in']) await cp(join(dataDir, folder), join(copy, folder), { recursive: true, preserveTimestamps: true }).catch(() => undefined);
+      // Replayed directories, registered as `pulse replay` registers them.
+      await reference.pool.query('DELETE FROM batch_archive_dirs');
+      const dirs = await incremental.pool.query<{ path: string }>('SELECT path FROM batch_archive_dirs');
+      for (const { path } of dirs.rows) await reference.pool.query('INSERT INTO batch_archive_dirs (path) VALUES ($1)', [path.replace(dataDir, copy)]);
+      const full = await runBatch({ dataDir: copy, databaseUrl: testDatabaseUrl(), schema: reference.schema, memoryLimit: '1GB', full: true });
+      expect(full.full).toBe(true);
+      expect(await silverChecksum(dataDir)).toBe(await silverChecksum(copy));
+      expect(await goldChecksums(incremental)).toEqual(await goldChecksums(reference));
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  }
+
+  beforeAll(async () => {
+    incremental = await isolatedSchema('batchinc');
+    reference = await isolatedSchema('batchfull');
+    dataDir = await mkdtemp(join(tmpdir(), 'pulse-batchI-'));
+    await writeHistory(join(dataDir, 'historical'), { ...HISTORY, end: TODAY - 2 * DAY, days: 3 });
+  });
+
+  afterAll(async () => {
+    await incremental?.drop();
+    await reference?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts with a first run that reads everything', async () => {
+    const first = await run();
+    expect(first.full).toBe(true);
+    expect(first.inputs.dirtyDays).toBe(3);
+    await expectSameAsFull();
+  });
+
+  it('absorbs a new history day, reading only its files', async () => {
+    const extra = await mkdtemp(join(tmpdir(), 'pulse-batchH-'));
+    await writeHistory(extra, { ...HISTORY, seed: 6, end: TODAY - DAY, days: 1 });
+    await cp(extra, join(dataDir, 'historical'), { recursive: true, force: false, errorOnExist: false });
+    await rm(extra, { recursive: true, force: true });
+    const summary = await run();
+    expect(summary.full).toBe(false);
+    expect(summary.inputs.read).toBeGreaterThanOrEqual(3);
+    expect(summary.inputs).toMatchObject({ dirtyDays: 1, reread: 0 });
+    await expectSameAsFull();
+  });
+
+  it('absorbs a new archive hour, with a re-delivered batch and an event_id that recurs on another day', async () => {
+    const hour = TODAY - DAY + 12 * 3_600_000;
+    const events = Array.from({ length: 40 }, (_, i) => ({ id: `live-${i}`, ts: hour + i * 60_000, host: `lab-${i % 4}`, cpu: i }));
+    await writeArchive(hourDir(join(dataDir, 'live_data', 'stream_run_a'), hour), 'part-00001.jsonl', events);
+    await writeArchive(hourDir(join(dataDir, 'live_data', 'stream_run_a'), hour), 'part-00002.jsonl', events.slice(0, 15)); // re-delivered
+    // The same id on another day: conflicting data, kept as each day's own reading.
+    await writeArchive(hourDir(join(dataDir, 'live_data', 'stream_run_a'), hour - 2 * DAY), 'part-00003.jsonl', [{ id: 'live-0', ts: hour - 2 * DAY, cpu: 99 }]);
+    const summary = await run();
+    expect(summary.deduplicated).toBe(15);
+    expect(summary.inputs.dirtyDays).toBe(2);
+    await expectSameAsFull();
+  });
+
+  it('absorbs a replayed directory of late archives through pulse replay', async () => {
+    const late = TODAY - 3 * DAY + 5 * 3_600_000;
+    await writeArchive(join(dataDir, 'replay-in', 'stream_run_old'), 'part-00001.jsonl', Array.from({ length: 10 }, (_, i) => ({ id: `late-${i}`, ts: late + i * 1000 })));
+    const env = { DATABASE_URL: testDatabaseUrl(), PULSE_DB_SCHEMA: incremental.schema, PULSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    const replay = startPulse(['replay', join(dataDir, 'replay-in')], env);
+    expect(await replay.exited).toBe(0);
+    expect(replay.output()).toMatch(/dirty day/);
+    await expectSameAsFull();
+  });
+
+  it('recomputes the days of a history file rewritten with changed values', async () => {
+    const india = join(dataDir, 'historical', 'india');
+    const name = (await readdir(india)).find((f) => f.startsWith(day(-3)));
+    expect(name).toBeDefined();
+    const [header, ...rows] = (await readFile(join(india, name!), 'utf8')).trimEnd().split('\n');
+    // Every reading 0.5 °C warmer: same rows, other values.
+    const warmer = rows.map((row) => row.split(',').map((field, i) => (i === 2 ? (Number(field) + 0.5).toFixed(2) : field)).join(','));
+    await writeFile(join(india, name!), `${[header, ...warmer].join('\n')}\n`);
+    const summary = await run();
+    expect(summary.inputs).toMatchObject({ read: 1, dirtyDays: 1 });
+    await expectSameAsFull();
+  });
+
+  it('drops the rows of a deleted file', async () => {
+    await rm(join(dataDir, 'live_data', 'stream_run_a', `date=${day(-3)}`), { recursive: true, force: true });
+    const summary = await run();
+    expect(summary.inputs.gone).toBe(1);
+    await expectSameAsFull();
+  });
+
+  it('does nothing for a file that was only touched', async () => {
+    const before = await goldChecksums(incremental);
+    const file = join(dataDir, 'live_data', 'stream_run_a', `date=${day(-1)}`, 'hour=12', 'part-00001.jsonl');
+    await writeFile(file, await readFile(file));
+    const summary = await run();
+    expect(summary.inputs).toMatchObject({ read: 0, dirtyDays: 0 });
+    expect(await goldChecksums(incremental)).toEqual(before);
+  });
+
+  it('recovers from a run killed with SIGKILL while it rebuilds silver', async () => {
+    const hour = TODAY - 2 * DAY + 7 * 3_600_000;
+    await writeArchive(hourDir(join(dataDir, 'live_data', 'stream_run_b'), hour), 'part-00001.jsonl', Array.from({ length: 30 }, (_, i) => ({ id: `killed-${i}`, ts: hour + i * 1000 })));
+    const env = { DATABASE_URL: testDatabaseUrl(), PULSE_DB_SCHEMA: incremental.schema, PULSE_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+    const killed = startPulse(['batch'], env);
+    await killed.waitForOutput('rebuilding silver', 60_000);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    const next = await run();
+    expect(next.inputs.read).toBeGreaterThan(0);
+    await expectSameAsFull();
+  });
+});

@@ -25,8 +25,9 @@ export interface Absorbed {
   unreadable: UnreadableFile[];
   bySource: SourceStats[];
   byReason: ReasonCount[];
-  /** Landing files of each UTC day. */
+  /** Landing files of each UTC day; or, when everything fit in one chunk, the DuckDB table `landed` holds the rows. */
   landing: Map<string, string[]>;
+  inMemory: boolean;
 }
 
 function chunksOf(inputs: readonly FoundInput[]): FoundInput[][] {
@@ -47,7 +48,7 @@ function chunksOf(inputs: readonly FoundInput[]): FoundInput[][] {
 }
 
 /** Stages `files` into `staged`; returns the files that could not be read. */
-export async function stageFiles(duck: Duck, files: readonly SourceFile[], workDir: string, clock: { now: number; legacyOffsetMinutes: number }): Promise<UnreadableFile[]> {
+export async function stageFiles(duck: Duck, files: readonly SourceFile[], workDir: string, clock: { now: number; legacyOffsetMinutes: number }, onPhase?: (phase: string) => void): Promise<UnreadableFile[]> {
   const unreadable: UnreadableFile[] = [];
   const history: ProbedFile[] = [];
   const archives: SourceFile[] = [];
@@ -61,7 +62,7 @@ export async function stageFiles(duck: Duck, files: readonly SourceFile[], workD
     if ('schema' in probed) history.push(probed);
     else unreadable.push(probed);
   }
-  unreadable.push(...(await stageSources(duck, { probed: history, archives, now: clock.now, legacyOffsetMinutes: clock.legacyOffsetMinutes })));
+  unreadable.push(...(await stageSources(duck, { probed: history, archives, now: clock.now, legacyOffsetMinutes: clock.legacyOffsetMinutes }, onPhase)));
   return unreadable;
 }
 
@@ -73,19 +74,25 @@ function add(stats: Map<string, SourceStats>, row: SourceStats): void {
 /** Reads the new and changed files chunk by chunk into `landingDir`, quarantining refused rows to `quarantineRows`. */
 export async function absorbChanged(duck: Duck, inputs: readonly FoundInput[], dirs: { work: string; landing: string; quarantineRows: string },
   clock: { now: number; legacyOffsetMinutes: number }, onPhase: (phase: string) => void): Promise<Absorbed> {
-  const result: Absorbed = { records: [], unreadable: [], bySource: [], byReason: [], landing: new Map() };
+  const result: Absorbed = { records: [], unreadable: [], bySource: [], byReason: [], landing: new Map(), inMemory: false };
   const stats = new Map<string, SourceStats>();
   const reasons = new Map<string, ReasonCount>();
   const chunks = chunksOf(inputs);
   for (const [k, chunk] of chunks.entries()) {
     onPhase(`reading ${chunk.length} new or changed files (chunk ${k + 1} of ${chunks.length})`);
-    const unreadable = await stageFiles(duck, chunk.map((c) => c.file), dirs.work, clock);
+    const unreadable = await stageFiles(duck, chunk.map((c) => c.file), dirs.work, clock, onPhase);
+    onPhase(`landing chunk ${k + 1}`);
     result.unreadable.push(...unreadable);
     const failed = new Set(unreadable.map((u) => u.path));
     const chunkDir = join(dirs.landing, `chunk=${k}`);
-    await mkdir(dirs.landing, { recursive: true });
-    await duck.run(`COPY (SELECT ${STAGED_COLUMNS}, strftime(${utcDay()}, '%Y-%m-%d') AS day FROM staged WHERE reason IS NULL)
-      TO ${sqlString(chunkDir)} (FORMAT parquet, PARTITION_BY (day), COMPRESSION uncompressed)`);
+    // One chunk holds everything: its rows stay in memory rather than going through Parquet.
+    result.inMemory = chunks.length === 1;
+    if (result.inMemory) await duck.run(`CREATE OR REPLACE TABLE landed AS SELECT ${STAGED_COLUMNS}, ${utcDay()} AS day FROM staged WHERE reason IS NULL`);
+    else {
+      await mkdir(dirs.landing, { recursive: true });
+      await duck.run(`COPY (SELECT ${STAGED_COLUMNS}, strftime(${utcDay()}, '%Y-%m-%d') AS day FROM staged WHERE reason IS NULL)
+        TO ${sqlString(chunkDir)} (FORMAT parquet, PARTITION_BY (day), COMPRESSION uncompressed)`);
+    }
     for (const entry of await readdir(chunkDir).catch(() => [] as string[])) {
       const day = /^day=(\d{4}-\d{2}-\d{2})$/.exec(entry)?.[1];
       if (!day) continue;
@@ -119,8 +126,9 @@ export async function absorbChanged(duck: Duck, inputs: readonly FoundInput[], d
   return result;
 }
 
-/** A relation over the landing rows of `days` (empty when none landed). */
-export function landingRelation(landing: ReadonlyMap<string, string[]>, days: readonly string[]): string | null {
-  const files = days.flatMap((d) => landing.get(d) ?? []);
+/** A relation over the landing rows of `days` (null when none landed). */
+export function landingRelation(absorbed: Pick<Absorbed, 'landing' | 'inMemory'>, days: readonly string[]): string | null {
+  if (absorbed.inMemory) return `(SELECT ${STAGED_COLUMNS} FROM landed WHERE day IN (${days.map((d) => `DATE ${sqlString(d)}`).join(', ')}))`;
+  const files = days.flatMap((d) => absorbed.landing.get(d) ?? []);
   return files.length === 0 ? null : `(SELECT ${STAGED_COLUMNS} FROM read_parquet(${sqlList(files)}))`;
 }

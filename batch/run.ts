@@ -7,7 +7,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPool, type Logger, type Pool } from '../infra/index.ts';
-import { absorbChanged, landingRelation, stageFiles, STAGED_COLUMNS, type ReasonCount, type SourceStats } from './absorb.ts';
+import { absorbChanged, landingRelation, stageFiles, STAGED_COLUMNS, type Absorbed, type ReasonCount, type SourceStats } from './absorb.ts';
 import { trainAnomalyModel } from './anomaly-training.ts';
 import { openDuck, sqlString, type Duck } from './duck.ts';
 import { STAGED_DDL } from './stage.ts';
@@ -88,28 +88,28 @@ function dirtyDaysOf(diff: InputDiff, readDays: Iterable<string>, manifestDays: 
 }
 
 /** Rebuilds the silver of `days`: rows landed this run plus those of unchanged files that touch them. */
-async function rebuildSilver(duck: Duck, options: BatchOptions, days: string[], landing: Map<string, string[]>, unchanged: SourceFile[], workDir: string, now: number): Promise<{ input: number; kept: number }> {
+async function rebuildSilver(duck: Duck, options: BatchOptions, days: string[], absorbed: Absorbed, unchanged: SourceFile[], workDir: string, now: number,
+  withSilver: (table: string) => Promise<void>): Promise<{ input: number; kept: number }> {
   // Unchanged files that touch these days are staged again (an empty `staged` when none do).
   if (unchanged.length > 0) await stageFiles(duck, unchanged, workDir, { now, legacyOffsetMinutes: options.legacyOffsetMinutes ?? 0 });
   else await duck.run(STAGED_DDL);
   const parts = [`SELECT ${STAGED_COLUMNS} FROM staged WHERE reason IS NULL AND ${utcDay()} IN (${days.map((d) => `DATE ${sqlString(d)}`).join(', ')})`];
-  const landed = landingRelation(landing, days);
+  const landed = landingRelation(absorbed, days);
   if (landed) parts.push(`SELECT * FROM ${landed}`);
   const input = `(${parts.join(' UNION ALL ')})`;
   const [before] = await duck.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${input}`);
   await duck.run(silverSql(input, 'silver_group'));
   const [after] = await duck.rows<{ n: bigint }>('SELECT count(*) AS n FROM silver_group');
-  await replaceSilverDays(duck, options.dataDir, 'silver_group', days);
+  await replaceSilverDays(duck, options.dataDir, 'silver_group', days, `staging-${days[0]}`);
+  await withSilver('silver_group'); // gold of these days, from the rows in memory
   await duck.run('DROP TABLE silver_group; DROP TABLE staged');
   return { input: Number(before?.n ?? 0), kept: Number(after?.n ?? 0) };
 }
 
-async function writeGold(duck: Duck, dataDir: string, days: string[], watermark: number, workDir: string, files: Record<GoldTable, string[]>, group: number): Promise<void> {
-  const silver = await silverRelation(dataDir, days);
-  if (!silver) return;
+async function writeGold(duck: Duck, silver: string, watermark: number, workDir: string, files: Record<GoldTable, string[]>): Promise<void> {
   const queries = goldQueries(watermark, silver);
   for (const table of GOLD_TABLES) {
-    const file = join(workDir, `${table}.${group}.csv`);
+    const file = join(workDir, `${table}.${files[table].length}.csv`);
     await duck.run(`COPY (${queries[table]}) TO ${sqlString(file)} (FORMAT csv, HEADER false)`);
     files[table].push(file);
   }
@@ -145,24 +145,28 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
 
     const previous = (await previousWatermark(pool))?.getTime() ?? null;
     const watermark = computeWatermark(started, found.inProgressHours, previous);
+    const dirtyDays = [...dirty].sort();
+    // Gold is recomputed for the dirty days and for the days the watermark moved over.
+    const known = [...new Set([...(await silverDays(options.dataDir)), ...dirtyDays])].sort();
+    const moved = previous === null ? known : daysBetween(previous, watermark).filter((d) => known.includes(d));
+    const goldDays = [...new Set([...dirtyDays, ...moved])].sort();
+    const files = Object.fromEntries(GOLD_TABLES.map((t) => [t, [] as string[]])) as Record<GoldTable, string[]>;
     let deduplicated = 0;
     let reread = 0;
-    const dirtyDays = [...dirty].sort();
     for (const [g, days] of groupsOf(dirtyDays, options.groupDays ?? 7).entries()) {
       phase(`rebuilding silver of ${days[0]}…${days.at(-1)} (group ${g + 1})`);
       const wanted = new Set(days);
       const unchanged = diff.unchanged.filter((u) => u.record.days.some((d) => wanted.has(d))).map((u) => u.file);
       reread += unchanged.length;
-      const counts = await rebuildSilver(duck, options, days, absorbed.landing, unchanged, work, started);
+      const counts = await rebuildSilver(duck, options, days, absorbed, unchanged, work, started, (table) => writeGold(duck, table, watermark, work, files));
       deduplicated += counts.input - counts.kept;
     }
-
     phase('computing gold views');
-    const allDays = await silverDays(options.dataDir);
-    const moved = previous === null ? allDays : daysBetween(previous, watermark).filter((d) => allDays.includes(d));
-    const goldDays = [...new Set([...dirtyDays, ...moved])].sort();
-    const files = Object.fromEntries(GOLD_TABLES.map((t) => [t, [] as string[]])) as Record<GoldTable, string[]>;
-    for (const [g, days] of groupsOf(goldDays, options.groupDays ?? 7).entries()) await writeGold(duck, options.dataDir, days, watermark, work, files, g);
+    const goldOnly = goldDays.filter((d) => !dirty.has(d));
+    for (const days of groupsOf(goldOnly, options.groupDays ?? 7)) {
+      const silver = await silverRelation(options.dataDir, days);
+      if (silver) await writeGold(duck, silver, watermark, work, files);
+    }
 
     phase('training the anomaly model');
     const window = await silverRelation(options.dataDir, daysBetween(watermark - 7 * DAY, watermark));

@@ -30,15 +30,14 @@ export const utcDay = (column = 'ts_ms') => `CAST(epoch_ms(${column}) AS DATE)`;
  */
 export function silverSql(input: string, target: string): string {
   return `
-CREATE OR REPLACE TEMP TABLE dedup_input AS SELECT * FROM ${input};
 CREATE OR REPLACE TEMP TABLE repeated_hashes AS
-  SELECT hash(event_id, ${utcDay()}) AS h FROM dedup_input GROUP BY 1 HAVING count(*) > 1;
+  SELECT hash(event_id, ${utcDay()}) AS h FROM ${input} GROUP BY 1 HAVING count(*) > 1;
 CREATE OR REPLACE TABLE ${target} AS
-  SELECT ${SILVER_COLUMNS} FROM dedup_input WHERE hash(event_id, ${utcDay()}) NOT IN (SELECT h FROM repeated_hashes)
+  SELECT ${SILVER_COLUMNS} FROM ${input} WHERE hash(event_id, ${utcDay()}) NOT IN (SELECT h FROM repeated_hashes)
 UNION ALL
-  SELECT ${SILVER_COLUMNS} FROM dedup_input WHERE hash(event_id, ${utcDay()}) IN (SELECT h FROM repeated_hashes)
+  SELECT ${SILVER_COLUMNS} FROM ${input} WHERE hash(event_id, ${utcDay()}) IN (SELECT h FROM repeated_hashes)
   QUALIFY row_number() OVER (PARTITION BY event_id, ${utcDay()} ORDER BY source_kind, source_file, locator) = 1;
-DROP TABLE repeated_hashes; DROP TABLE dedup_input`;
+DROP TABLE repeated_hashes`;
 }
 
 /** The partition files of the given days that exist now. */
@@ -65,24 +64,26 @@ export async function silverRelation(dataDir: string, days: Iterable<string>): P
 }
 
 /**
- * Writes `table` (silver rows of exactly `days`) as those days' partitions: each
- * (day, region) file is written aside and renamed over the old one; a region that no
- * longer has rows on a recomputed day loses its partition.
+ * Writes `table` (silver rows of exactly `days`) as those days' partitions: one partitioned
+ * COPY into a staging folder, then each (day, region) file is renamed over the old one; a
+ * region that no longer has rows on a recomputed day loses its partition.
  */
-export async function replaceSilverDays(duck: Duck, dataDir: string, table: string, days: readonly string[]): Promise<void> {
-  const present = await duck.rows<{ day: string; region: string }>(`SELECT DISTINCT strftime(${utcDay()}, '%Y-%m-%d') AS day, region FROM ${table}`);
-  const regionsOf = new Map<string, Set<string>>();
-  for (const { day, region } of present) regionsOf.set(day, (regionsOf.get(day) ?? new Set()).add(region));
+export async function replaceSilverDays(duck: Duck, dataDir: string, table: string, days: readonly string[], stagingName: string): Promise<void> {
+  const staging = join(silverDir(dataDir), `.${stagingName}`);
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(silverDir(dataDir), { recursive: true });
+  await duck.run(`COPY (SELECT ${SILVER_FILE_COLUMNS.join(', ')}, region, ${utcDay()} AS date FROM ${table})
+    TO ${sqlString(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date, region))`);
   for (const day of days) {
-    const keep = regionsOf.get(day) ?? new Set<string>();
+    const written = await readdir(join(staging, `date=${day}`)).catch(() => [] as string[]);
+    const keep = new Set(written.map((entry) => REGION_DIR.exec(entry)?.[1]).filter((r): r is string => r !== undefined));
     for (const region of [...keep].sort()) {
+      const from = join(staging, `date=${day}`, `region=${region}`);
+      const files = await readdir(from);
+      if (files.length !== 1) throw new Error(`silver partition ${day}/${region} came out as ${files.length} files`);
       const dir = join(dayDir(dataDir, day), `region=${region}`);
       await mkdir(dir, { recursive: true });
-      const partial = join(dir, `.${PARTITION_FILE}.partial`);
-      await duck.run(`COPY (SELECT ${SILVER_FILE_COLUMNS.join(', ')} FROM ${table}
-        WHERE region = ${sqlString(region)} AND ${utcDay()} = DATE ${sqlString(day)} ORDER BY host_id, ts_ms, event_id)
-        TO ${sqlString(partial)} (FORMAT parquet, COMPRESSION zstd)`);
-      await rename(partial, join(dir, PARTITION_FILE));
+      await rename(join(from, files[0]!), join(dir, PARTITION_FILE));
     }
     const existing = await readdir(dayDir(dataDir, day)).catch(() => [] as string[]);
     for (const entry of existing) {
@@ -91,6 +92,7 @@ export async function replaceSilverDays(duck: Duck, dataDir: string, table: stri
     }
     if (keep.size === 0) await rm(dayDir(dataDir, day), { recursive: true, force: true });
   }
+  await rm(staging, { recursive: true, force: true });
 }
 
 /** Rows in all of silver, from the Parquet footers only. */

@@ -3,6 +3,7 @@
 // and Parquet are read per schema version (detected from each file's columns); JSON lines
 // and cold archives per line (the schema of each line detected from its fields or tag).
 
+import { stat } from 'node:fs/promises';
 import { METRICS, schemaByTag, SCHEMAS, type NativeSchema } from '../telemetry/index.ts';
 import { rootMessage } from '../infra/index.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
@@ -51,7 +52,13 @@ async function stageParquet(duck: Duck, schema: NativeSchema, files: ProbedFile[
   await insertNormalized(duck, 'history', schema, input, columnAccess(columns), 'history', clock);
 }
 
-/** Lines of one JSON-lines file (or the elements of a JSON array) into `json_lines`, with exact locators; falls back to a lenient reader for bad encodings. */
+/**
+ * Lines of one JSON-lines file (or the elements of a JSON array) into `json_lines`, with
+ * exact locators. Lines are read by DuckDB's CSV scanner as one column (no delimiter, no
+ * quoting): vectorized, with blank lines kept so row numbers are line numbers. Lines that
+ * are not valid UTF-8 are quarantined by line number; when there are any, the others are
+ * numbered among the readable lines.
+ */
 async function loadLines(duck: Duck, file: SourceFile): Promise<void> {
   const path = sqlString(file.path);
   const readPath = sqlString(file.readPath);
@@ -60,20 +67,17 @@ async function loadLines(duck: Duck, file: SourceFile): Promise<void> {
       FROM read_json_objects(${readPath}, format = 'array')`);
     return;
   }
-  try {
-    await duck.run(`INSERT INTO json_lines SELECT ${path}, 'line ' || CAST(n AS VARCHAR), line FROM (
-      SELECT unnest(lines) AS line, generate_subscripts(lines, 1) AS n FROM (SELECT string_split(content, chr(10)) AS lines FROM read_text(${readPath}))
-    ) WHERE trim(line) <> ''`);
-  } catch {
-    // Not valid UTF-8 throughout: keep every line that is, quarantine the others by line number.
-    await duck.run(`CREATE OR REPLACE TEMP TABLE lenient AS SELECT line FROM read_csv(${readPath}, columns = {'line': 'VARCHAR'}, header = false,
-      delim = '\\x1f', quote = '', escape = '', auto_detect = false, max_line_size = 100000000, store_rejects = true,
-      rejects_table = 'lenient_rejects', rejects_scan = 'lenient_scans')`);
-    await duck.run(`INSERT INTO json_lines SELECT ${path}, 'readable line ' || CAST(rowid + 1 AS VARCHAR), line FROM lenient WHERE trim(line) <> ''`);
-    await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, reason_field, raw)
-      SELECT ${sqlString(file.kind)}, ${path}, 'line ' || CAST(line AS VARCHAR), 'malformed_line', lower(error_type), NULL FROM lenient_rejects`);
-    await duck.run('DROP TABLE lenient_rejects; DROP TABLE lenient_scans');
-  }
+  // The scanner's buffers grow with max_line_size: as long as the file, within 1–64 MB.
+  const maxLine = Math.min(Math.max((await stat(file.readPath)).size + 1, 1 << 20), 64 << 20);
+  await duck.run(`CREATE OR REPLACE TEMP TABLE file_lines AS SELECT line FROM read_csv(${readPath}, columns = {'line': 'VARCHAR'}, header = false,
+    delim = '\x1f', quote = '', escape = '', auto_detect = false, max_line_size = ${maxLine}, store_rejects = true,
+    rejects_table = 'line_rejects', rejects_scan = 'line_scans')`);
+  const [rejected] = await duck.rows<{ n: bigint }>('SELECT count(*) AS n FROM line_rejects');
+  const prefix = Number(rejected?.n ?? 0) > 0 ? 'readable line ' : 'line ';
+  await duck.run(`INSERT INTO json_lines SELECT ${path}, '${prefix}' || CAST(rowid + 1 AS VARCHAR), line FROM file_lines WHERE line IS NOT NULL AND trim(line) <> ''`);
+  await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, reason_field, raw)
+    SELECT ${sqlString(file.kind)}, ${path}, 'line ' || CAST(line AS VARCHAR), 'malformed_line', lower(error_type), NULL FROM line_rejects`);
+  await duck.run('DROP TABLE line_rejects; DROP TABLE line_scans; DROP TABLE file_lines');
 }
 
 /** JSON-lines files of one kind: history lines are payloads; archive lines are envelopes around one. */

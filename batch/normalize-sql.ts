@@ -111,26 +111,28 @@ function isoTime(text: string): string {
 }
 
 /** [error reason or NULL, epoch ms as DOUBLE] of the schema's time field. */
-function timeSql(f: FieldSql, encoding: TimeEncoding, legacyOffsetMinutes: number): [string, string] {
+/** A time field's value in epoch ms (DOUBLE), and its error given the column holding that value. */
+function timeSql(f: FieldSql, encoding: TimeEncoding, legacyOffsetMinutes: number): { value: string; error: (value: string) => string } {
   const [textError] = requiredText(f);
   const numberError = `CASE WHEN ${f.absent} THEN 'missing_field' WHEN ${f.num} IS NULL OR NOT isfinite(${f.num}) THEN 'bad_number' END`;
-  const parsed = (ms: string) => `CASE WHEN ${textError} IS NULL AND (${ms}) IS NULL THEN 'bad_time' ELSE ${textError} END`;
+  // A text that is present but does not parse: the value is NULL exactly when the parse is.
+  const parsed = (value: string) => `CASE WHEN ${textError} IS NULL AND ${value} IS NULL THEN 'bad_time' ELSE ${textError} END`;
   switch (encoding) {
     case 'ist_text':
-      return [parsed(localTime(f.text, IST_OFFSET_MINUTES)), `CAST(${localTime(f.text, IST_OFFSET_MINUTES)} AS DOUBLE)`];
+      return { value: `CAST(${localTime(f.text, IST_OFFSET_MINUTES)} AS DOUBLE)`, error: parsed };
     case 'iso_zoned':
-      return [parsed(isoTime(f.text)), `CAST(${isoTime(f.text)} AS DOUBLE)`];
+      return { value: `CAST(${isoTime(f.text)} AS DOUBLE)`, error: parsed };
     case 'epoch_seconds':
-      return [numberError, `floor(${f.num} * 1000 + 0.5)`];
+      return { value: `floor(${f.num} * 1000 + 0.5)`, error: () => numberError };
     case 'epoch_millis':
-      return [numberError, `floor(${f.num} + 0.5)`];
+      return { value: `floor(${f.num} + 0.5)`, error: () => numberError };
     case 'flexible': {
       const fromText = `coalesce(${isoTime(f.text)}, ${localTime(f.text, legacyOffsetMinutes)})`;
       const fromNumber = `floor(CASE WHEN ${f.num} < ${EPOCH_MILLIS_THRESHOLD} THEN ${f.num} * 1000 ELSE ${f.num} END + 0.5)`;
-      return [
-        `CASE WHEN (${f.kind}) = 'number' THEN ${numberError} ELSE ${parsed(fromText)} END`,
-        `CASE WHEN (${f.kind}) = 'number' THEN ${fromNumber} ELSE CAST(${fromText} AS DOUBLE) END`,
-      ];
+      return {
+        value: `CASE WHEN (${f.kind}) = 'number' THEN ${fromNumber} ELSE CAST(${fromText} AS DOUBLE) END`,
+        error: (value) => `CASE WHEN (${f.kind}) = 'number' THEN ${numberError} ELSE ${parsed(value)} END`,
+      };
     }
   }
 }
@@ -149,9 +151,24 @@ export interface NormalizeOptions {
  * NULL for a valid row.
  */
 export function normalizeSql(schema: NativeSchema, input: string, access: FieldAccess, passthrough: readonly string[], options: NormalizeOptions): string {
-  const field = (name: string) => fieldSql(access, name);
+  // Each field's kind, text and number are computed once per row (first CTE), not at every
+  // use; unused ones are pruned by DuckDB. Prefixed names cannot collide with input columns.
+  const fieldColumns: string[] = [];
+  const fields = new Map<string, FieldSql>();
+  const field = (name: string): FieldSql => {
+    const known = fields.get(name);
+    if (known) return known;
+    const i = fields.size;
+    const raw = fieldSql(access, name);
+    fieldColumns.push(`${raw.kind} AS "__pk${i}"`, `${raw.text} AS "__px${i}"`, `${raw.num} AS "__pn${i}"`);
+    const k = `"__pk${i}"`;
+    const x = `"__px${i}"`;
+    const made = { kind: k, text: x, num: `"__pn${i}"`, absent: `(${k} IS NULL OR (${k} = 'text' AND trim(${x}) = ''))` };
+    fields.set(name, made);
+    return made;
+  };
   const [hostError, hostValue] = requiredText(field(schema.hostField));
-  const [timeError, timeValue] = timeSql(field(schema.time.field), schema.time.encoding, options.legacyOffsetMinutes ?? 0);
+  const time = timeSql(field(schema.time.field), schema.time.encoding, options.legacyOffsetMinutes ?? 0);
   const rs = schema.regionSource;
   const [regionError, regionValue] = rs.kind === 'fixed' ? ['NULL', literal(rs.region)]
     : rs.kind === 'required' ? requiredText(field(rs.field))
@@ -190,15 +207,19 @@ export function normalizeSql(schema: NativeSchema, input: string, access: FieldA
   ];
   const pass = passthrough.map(ident).join(', ');
   return `
-WITH drafted AS (
+WITH fielded AS (
+  SELECT *, ${fieldColumns.join(', ')} FROM ${input}
+), timed AS (
+  SELECT *, ${time.value} AS "__ptime" FROM fielded
+), drafted AS (
   SELECT ${pass},
     ${hostError} AS host_error, ${hostValue} AS host_id,
-    ${timeError} AS time_error, ${timeValue} AS ts_raw,
+    ${time.error('"__ptime"')} AS time_error, "__ptime" AS ts_raw,
     ${regionError} AS region_error, ${regionValue} AS region,
     ${metricColumns.join(',\n    ')},
     ${eventError} AS event_error, ${eventGiven} AS event_given,
     ${source} AS source
-  FROM ${input}
+  FROM timed
 ), shaped AS (
   SELECT *, coalesce(event_given, region || ':' || host_id || ':' || CAST(TRY_CAST(ts_raw AS BIGINT) AS VARCHAR)) AS event_id,
     ${METRICS.map((m) => `${metricOf(m)} AS ${m}`).join(', ')}
@@ -216,19 +237,25 @@ FROM shaped`;
  * schema tag or detection by identifying fields — as telemetry's decodePayload does.
  */
 export function payloadSql(input: string, payload: string, tag: string, passthrough: readonly string[]): string {
-  const detected = `CASE ${SCHEMAS.map((s) => `WHEN list_has_all(keys, [${s.identity.map(literal).join(', ')}]) THEN ${literal(s.tag)}`).join(' ')} END`;
+  // Which identity fields are present, from one json_type call over all of their paths
+  // (NULL: absent; 'NULL': present with a null value), instead of a list search per schema.
+  const identity = [...new Set(SCHEMAS.flatMap((s) => s.identity))];
+  const paths = `[${identity.map((f) => literal(`$.${JSON.stringify(f)}`)).join(', ')}]`;
+  const present = (field: string) => `present[${identity.indexOf(field) + 1}] IS NOT NULL`;
+  const detected = `CASE ${SCHEMAS.map((s) => `WHEN ${s.identity.map(present).join(' AND ')} THEN ${literal(s.tag)}`).join(' ')} END`;
   const known = SCHEMAS.map((s) => literal(s.tag)).join(', ');
   const pass = passthrough.map(ident).join(', ');
-  // Each JSON function parses its input again: parse for validity, type and keys once each.
+  // Each JSON function parses its input again: parse for validity, type and fields once each.
   return `
 WITH typed AS (SELECT ${pass}, ${payload} AS payload, ${tag} AS tag, TRY(json_type(${payload})) AS jtype FROM ${input}),
-keyed AS (SELECT *, jtype IS NOT NULL AS valid, CASE WHEN jtype = 'OBJECT' THEN json_keys(payload) END AS keys FROM typed)
+keyed AS (SELECT *, jtype IS NOT NULL AS valid, CASE WHEN jtype = 'OBJECT' THEN json_type(payload, ${paths}) END AS present FROM typed),
+detected AS (SELECT *, ${detected} AS detected_tag FROM keyed)
 SELECT ${pass}, payload,
   CASE WHEN strlen(payload) > ${MAX_PAYLOAD_BYTES} THEN 'too_large'
        WHEN payload IS NULL OR NOT valid THEN 'not_json'
        WHEN jtype <> 'OBJECT' THEN 'not_object'
        WHEN tag IS NOT NULL AND tag NOT IN (${known}) THEN 'unknown_schema'
-       WHEN tag IS NULL AND ${detected} IS NULL THEN 'unknown_schema' END AS payload_reason,
-  coalesce(tag, ${detected}) AS schema_tag
-FROM keyed`;
+       WHEN tag IS NULL AND detected_tag IS NULL THEN 'unknown_schema' END AS payload_reason,
+  coalesce(tag, detected_tag) AS schema_tag
+FROM detected`;
 }

@@ -13,7 +13,7 @@ import { openDuck, sqlString, type Duck } from './duck.ts';
 import { STAGED_DDL } from './stage.ts';
 import { diffInputs, loadManifest, type InputDiff } from './manifest.ts';
 import { previousWatermark, publish } from './publish.ts';
-import { replaceSilverDays, silverDays, silverDir, silverRelation, silverRowCount, silverSql, utcDay } from './silver.ts';
+import { replaceSilverDays, silverAsStaged, silverDays, silverDir, silverRelation, silverRowCount, silverSql, utcDay } from './silver.ts';
 import { archiveFiles, historyFiles, type SourceFile, type UnreadableFile } from './sources.ts';
 import { GOLD_TABLES, goldQueries, type GoldTable } from './views.ts';
 
@@ -88,22 +88,33 @@ function dirtyDaysOf(diff: InputDiff, readDays: Iterable<string>, manifestDays: 
 }
 
 /** Rebuilds the silver of `days`: rows landed this run plus those of unchanged files that touch them. */
-async function rebuildSilver(duck: Duck, options: BatchOptions, days: string[], absorbed: Absorbed, unchanged: SourceFile[], workDir: string, now: number,
-  withSilver: (table: string) => Promise<void>): Promise<{ input: number; kept: number }> {
-  // Unchanged files that touch these days are staged again (an empty `staged` when none do).
-  if (unchanged.length > 0) await stageFiles(duck, unchanged, workDir, { now, legacyOffsetMinutes: options.legacyOffsetMinutes ?? 0 });
+/**
+ * Rebuilds the silver of `days` from the rows landed this run plus either the days' current
+ * silver (`merge`: only new files touched them, and first-copy-wins deduplication merges)
+ * or the unchanged input files that touch them (a file changed or went away).
+ */
+type SilverSource = { merge: true } | { merge: false; unchanged: SourceFile[] };
+
+async function rebuildSilver(duck: Duck, options: BatchOptions, days: string[], absorbed: Absorbed, from: SilverSource,
+  workDir: string, now: number, withSilver: (table: string) => Promise<void>): Promise<{ input: number; kept: number }> {
+  // Unchanged files that touch these days are staged again (an empty `staged` when none are needed).
+  if (!from.merge && from.unchanged.length > 0) await stageFiles(duck, from.unchanged, workDir, { now, legacyOffsetMinutes: options.legacyOffsetMinutes ?? 0 });
   else await duck.run(STAGED_DDL);
   const parts = [`SELECT ${STAGED_COLUMNS} FROM staged WHERE reason IS NULL AND ${utcDay()} IN (${days.map((d) => `DATE ${sqlString(d)}`).join(', ')})`];
+  const current = from.merge ? await silverAsStaged(options.dataDir, days) : null;
+  if (current) parts.push(`SELECT * FROM ${current}`);
   const landed = landingRelation(absorbed, days);
   if (landed) parts.push(`SELECT * FROM ${landed}`);
   const input = `(${parts.join(' UNION ALL ')})`;
+  // Rows already in silver are not counted as read again: `input` counts this run's candidates.
   const [before] = await duck.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${input}`);
+  const [existing] = current ? await duck.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${current}`) : [{ n: 0n }];
   await duck.run(silverSql(input, 'silver_group'));
   const [after] = await duck.rows<{ n: bigint }>('SELECT count(*) AS n FROM silver_group');
   await replaceSilverDays(duck, options.dataDir, 'silver_group', days, `staging-${days[0]}`);
   await withSilver('silver_group'); // gold of these days, from the rows in memory
   await duck.run('DROP TABLE silver_group; DROP TABLE staged');
-  return { input: Number(before?.n ?? 0), kept: Number(after?.n ?? 0) };
+  return { input: Number(before?.n ?? 0) - Number(existing?.n ?? 0), kept: Number(after?.n ?? 0) - Number(existing?.n ?? 0) };
 }
 
 async function writeGold(duck: Duck, silver: string, watermark: number, workDir: string, files: Record<GoldTable, string[]>): Promise<void> {
@@ -153,13 +164,26 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const files = Object.fromEntries(GOLD_TABLES.map((t) => [t, [] as string[]])) as Record<GoldTable, string[]>;
     let deduplicated = 0;
     let reread = 0;
-    for (const [g, days] of groupsOf(dirtyDays, options.groupDays ?? 7).entries()) {
-      phase(`rebuilding silver of ${days[0]}…${days.at(-1)} (group ${g + 1})`);
+    // A day only new files touched merges them into its silver; a day a changed or deleted
+    // file touched is recomputed from its inputs.
+    const readDays = new Map(absorbed.records.map((r) => [r.path, r.days]));
+    const modified = diff.changed.filter((c) => manifest.has(c.file.path));
+    const recompute = new Set(full ? dirtyDays : [
+      ...modified.flatMap((c) => [...(manifest.get(c.file.path)?.days ?? []), ...(readDays.get(c.file.path) ?? [])]),
+      ...diff.gone.flatMap((g) => g.days),
+    ]);
+    const merged = dirtyDays.filter((d) => !recompute.has(d));
+    const rebuild = async (days: string[], from: SilverSource, label: string) => {
+      phase(`rebuilding silver of ${days[0]}…${days.at(-1)} (${label})`);
+      const counts = await rebuildSilver(duck, options, days, absorbed, from, work, started, (table) => writeGold(duck, table, watermark, work, files));
+      deduplicated += counts.input - counts.kept;
+    };
+    for (const days of groupsOf(merged, options.groupDays ?? 7)) await rebuild(days, { merge: true }, 'new files merged');
+    for (const days of groupsOf(dirtyDays.filter((d) => recompute.has(d)), options.groupDays ?? 7)) {
       const wanted = new Set(days);
       const unchanged = diff.unchanged.filter((u) => u.record.days.some((d) => wanted.has(d))).map((u) => u.file);
       reread += unchanged.length;
-      const counts = await rebuildSilver(duck, options, days, absorbed, unchanged, work, started, (table) => writeGold(duck, table, watermark, work, files));
-      deduplicated += counts.input - counts.kept;
+      await rebuild(days, { merge: false, unchanged }, 'recomputed from inputs');
     }
     phase('computing gold views');
     const goldOnly = goldDays.filter((d) => !dirty.has(d));

@@ -8,9 +8,16 @@ import { join } from 'node:path';
 import { METRICS } from '../telemetry/index.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
 
-/** Columns of a silver file (region and date are the path's). */
-export const SILVER_FILE_COLUMNS = ['event_id', 'ts_ms', 'host_id', 'source', ...METRICS] as const;
-const SILVER_COLUMNS = `event_id, ts_ms, region, host_id, source, ${METRICS.join(', ')}`;
+/**
+ * Columns of a silver file (region and date are the path's). The lineage columns say which
+ * input row each reading came from (kind, file, position): deduplication keeps the first
+ * copy in that order, so new files can be merged into a day's silver without re-reading
+ * the day's other inputs.
+ */
+export const SILVER_FILE_COLUMNS = ['event_id', 'ts_ms', 'host_id', 'source', ...METRICS, 'lineage_kind', 'lineage_file', 'lineage_locator'] as const;
+const SILVER_COLUMNS = `event_id, ts_ms, region, host_id, source, ${METRICS.join(', ')}, source_kind AS lineage_kind, source_file AS lineage_file, locator AS lineage_locator`;
+/** Silver rows in the shape of staged rows (lineage as source_kind, source_file, locator), to deduplicate again. */
+const AS_STAGED = `lineage_kind AS source_kind, lineage_file AS source_file, lineage_locator AS locator, event_id, ts_ms, region, host_id, source, ${METRICS.join(', ')}`;
 const PARTITION_FILE = 'readings.parquet';
 const REGION_DIR = /^region=([a-z][a-z0-9_-]{0,31})$/;
 
@@ -56,11 +63,19 @@ export async function silverDays(dataDir: string): Promise<string[]> {
   return entries.map((e) => /^date=(\d{4}-\d{2}-\d{2})$/.exec(e)?.[1]).filter((d): d is string => d !== undefined).sort();
 }
 
+const readSilver = (files: readonly string[]) => `read_parquet(${sqlList(files)}, hive_partitioning = true, hive_types = {'region': VARCHAR, 'date': DATE})`;
+
 /** A relation over the silver partitions of `days`, with region back as a column. */
 export async function silverRelation(dataDir: string, days: Iterable<string>): Promise<string | null> {
   const files = await silverFiles(dataDir, days);
   if (files.length === 0) return null;
-  return `(SELECT ${SILVER_COLUMNS} FROM read_parquet(${sqlList(files)}, hive_partitioning = true, hive_types = {'region': VARCHAR, 'date': DATE}))`;
+  return `(SELECT event_id, ts_ms, region, host_id, source, ${METRICS.join(', ')} FROM ${readSilver(files)})`;
+}
+
+/** The silver rows of `days` shaped as staged rows, to merge new rows into (null when none). */
+export async function silverAsStaged(dataDir: string, days: Iterable<string>): Promise<string | null> {
+  const files = await silverFiles(dataDir, days);
+  return files.length === 0 ? null : `(SELECT ${AS_STAGED} FROM ${readSilver(files)})`;
 }
 
 /**

@@ -92,9 +92,10 @@ async function stageJsonLines(duck: Duck, kind: SourceKind, files: SourceFile[],
       failed.push({ path: file.path, kind: file.kind, reason: 'unreadable', detail: rootMessage(error).slice(0, 500) });
     }
   }
+  // An archive line is an envelope around the payload: its fields come from one parse.
   const envelope = kind === 'archive'
-    ? `SELECT source_file, coalesce('partition ' || json_extract_string(line, '$.partition') || ' offset ' || json_extract_string(line, '$.offset'), locator) AS locator,
-         json_extract_string(line, '$.value') AS payload, json_extract_string(line, '$.headers."pulse-schema"') AS tag, line AS raw FROM json_lines`
+    ? `SELECT source_file, coalesce('partition ' || e[1] || ' offset ' || e[2], locator) AS locator, e[3] AS payload, e[4] AS tag, line AS raw
+       FROM (SELECT *, CASE WHEN json_valid(line) THEN json_extract_string(line, ['$.partition', '$.offset', '$.value', '$.headers."pulse-schema"']) END AS e FROM json_lines)`
     : 'SELECT source_file, locator, line AS payload, NULL::VARCHAR AS tag, line AS raw FROM json_lines';
   await duck.run(`CREATE OR REPLACE TEMP TABLE checked AS ${payloadSql(`(${envelope})`, 'payload', 'tag', ['source_file', 'locator', 'raw'])}`);
   await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, raw)

@@ -1,0 +1,17 @@
+import { openDuck } from './batch/duck.ts';
+import { fieldsRead, jsonListAccess, jsonListColumns, normalizeSql, payloadSql } from './batch/normalize-sql.ts';
+import { STAGED_DDL } from './batch/stage.ts';
+import { METRICS, schemaByTag } from './telemetry/index.ts';
+const duck = await openDuck({ memoryLimit: '2GB', tempDirectory: '/tmp/prof-spill' });
+await duck.run(STAGED_DDL);
+await duck.run(`CREATE TABLE fl AS SELECT line FROM read_csv('/tmp/b1m/historical/usa/2026-10-30_v1.jsonl', columns = {'line': 'VARCHAR'}, header = false, delim = '\x1f', quote = '', escape = '', auto_detect = false)`); await duck.run("CREATE TABLE json_lines AS SELECT 'f' AS source_file, 'line ' || CAST(rowid + 1 AS VARCHAR) AS locator, line FROM fl");
+await duck.run(`CREATE TEMP TABLE checked AS ${payloadSql(`(SELECT source_file, locator, line AS payload, NULL::VARCHAR AS tag, line AS raw FROM json_lines)`, 'payload', 'tag', ['source_file', 'locator', 'raw'])}`);
+const schema = schemaByTag('usa/v1')!;
+const fields = fieldsRead(schema);
+const input = `(SELECT *, ${jsonListColumns('payload', fields)} FROM checked WHERE payload_reason IS NULL AND schema_tag = 'usa/v1')`;
+const normalized = normalizeSql(schema, input, jsonListAccess(fields), ['source_file', 'locator', 'raw'], { now: Date.now(), source: 'history', legacyOffsetMinutes: 0 });
+const CANONICAL = ['event_id', 'ts_ms', 'region', 'host_id', 'source', ...METRICS, 'reason', 'reason_field'];
+await duck.run(`PRAGMA enable_profiling = 'query_tree_optimizer'; PRAGMA profiling_output = '/tmp/prof.txt'`);
+const s = performance.now();
+await duck.run(`INSERT INTO staged SELECT 'history', source_file, locator, ${CANONICAL.join(', ')}, CASE WHEN reason IS NOT NULL THEN raw END FROM (${normalized})`);
+console.log('insert', (performance.now() - s) / 1000);

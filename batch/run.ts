@@ -192,8 +192,11 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       if (silver) await writeGold(duck, silver, watermark, work, files);
     }
 
-    phase('training the anomaly model');
-    const window = await silverRelation(options.dataDir, daysBetween(watermark - 7 * DAY, watermark));
+    // Nothing new and the watermark where it was: the published model is still the one
+    // these 7 days give, so it is not trained again.
+    const unchangedWindow = goldDays.length === 0 && previous === watermark;
+    if (!unchangedWindow) phase('training the anomaly model');
+    const window = unchangedWindow ? null : await silverRelation(options.dataDir, daysBetween(watermark - 7 * DAY, watermark));
     const model = window ? await trainAnomalyModel(duck, { before: watermark, table: window }) : null;
     const rowsRead = absorbed.bySource.reduce((sum, s) => sum + s.read, 0);
     const quarantined = absorbed.bySource.reduce((sum, s) => sum + s.quarantined, 0);

@@ -11,7 +11,7 @@ import { open, readdir } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { detectSchemaByColumns, type NativeSchema } from '../telemetry/index.ts';
+import { ARCHIVE_FILE_SUFFIX, archiveHourOf, detectSchemaByColumns, IN_PROGRESS_SUFFIX, type NativeSchema } from '../telemetry/index.ts';
 import { rootMessage } from '../infra/index.ts';
 import { sqlString, type Duck } from './duck.ts';
 
@@ -63,10 +63,10 @@ export async function archiveFiles(dirs: readonly string[]): Promise<ArchiveScan
   for (const dir of dirs) {
     for (const path of await walk(dir)) {
       const name = basename(path);
-      if (name.endsWith('.jsonl') && !name.startsWith('.')) complete.push({ path, kind: 'archive', format: 'json', readPath: path });
-      else if (name.endsWith('.inprogress')) {
-        const match = /date=(\d{4}-\d{2}-\d{2})[/\\]hour=(\d{2})/.exec(path);
-        if (match) inProgressHours.push(Date.parse(`${match[1]}T${match[2]}:00:00Z`));
+      if (name.endsWith(ARCHIVE_FILE_SUFFIX) && !name.startsWith('.')) complete.push({ path, kind: 'archive', format: 'json', readPath: path });
+      else if (name.endsWith(IN_PROGRESS_SUFFIX)) {
+        const hour = archiveHourOf(path);
+        if (hour !== null) inProgressHours.push(hour);
       }
     }
   }

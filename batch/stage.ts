@@ -4,7 +4,7 @@
 // and cold archives per line (the schema of each line detected from its fields or tag).
 
 import { stat } from 'node:fs/promises';
-import { METRICS, schemaByTag, SCHEMAS, type NativeSchema } from '../telemetry/index.ts';
+import { ENVELOPE_PATHS, METRICS, schemaByTag, SCHEMAS, type NativeSchema } from '../telemetry/index.ts';
 import { rootMessage } from '../infra/index.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
 import { columnAccess, fieldsRead, jsonListAccess, jsonListColumns, normalizeSql, payloadSql, type FieldAccess } from './normalize-sql.ts';
@@ -95,7 +95,7 @@ async function stageJsonLines(duck: Duck, kind: SourceKind, files: SourceFile[],
   // An archive line is an envelope around the payload: its fields come from one parse.
   const envelope = kind === 'archive'
     ? `SELECT source_file, coalesce('partition ' || e[1] || ' offset ' || e[2], locator) AS locator, e[3] AS payload, e[4] AS tag, line AS raw
-       FROM (SELECT *, CASE WHEN json_valid(line) THEN json_extract_string(line, ['$.partition', '$.offset', '$.value', '$.headers."pulse-schema"']) END AS e FROM json_lines)`
+       FROM (SELECT *, CASE WHEN json_valid(line) THEN json_extract_string(line, ${sqlList([...ENVELOPE_PATHS])}) END AS e FROM json_lines)`
     : 'SELECT source_file, locator, line AS payload, NULL::VARCHAR AS tag, line AS raw FROM json_lines';
   await duck.run(`CREATE OR REPLACE TEMP TABLE checked AS ${payloadSql(`(${envelope})`, 'payload', 'tag', ['source_file', 'locator', 'raw'])}`);
   await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, raw)

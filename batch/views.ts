@@ -3,7 +3,7 @@
 // Floating aggregates are rounded so that a re-run over the same inputs publishes
 // byte-identical views whatever order parallel aggregation summed them in.
 
-import { METRICS } from '../telemetry/index.ts';
+import { CRITICAL_CPU_PCT, CRITICAL_TEMP_C, METRICS } from '../telemetry/index.ts';
 
 const ts = (bucket: 'minute' | 'hour') => `date_trunc('${bucket}', epoch_ms(ts_ms))`;
 /** Timestamps leave DuckDB as text with an explicit UTC offset, whatever PostgreSQL's session zone. */
@@ -12,7 +12,10 @@ const r = (expr: string, digits = 6) => `round(${expr}, ${digits})`;
 
 const minuteAggregates = METRICS.map((m) => `count(${m}), ${r(`sum(${m})`)}, min(${m}), max(${m})`).join(', ');
 const hourStats = METRICS.map((m) => `${r(`avg(${m})`)}, min(${m}), max(${m}), ${r(`quantile_cont(${m}, 0.95)`)}`).join(', ');
-const HOT = 'count(*) FILTER (WHERE cpu_pct > 90 OR temp_c > 90)';
+/** Per-metric reading counts (gold_host_hour's <metric>_n columns, migration 0008). */
+const metricCounts = METRICS.map((m) => `count(${m})`).join(', ');
+/** Readings past the speed layer's critical thresholds (telemetry/alerts.ts), counted the same way. */
+const HOT = `count(*) FILTER (WHERE cpu_pct > ${Number(CRITICAL_CPU_PCT)} OR temp_c > ${Number(CRITICAL_TEMP_C)})`;
 
 /**
  * Each gold table's SELECT over `silver` (a table or relation), columns in the order of its
@@ -28,7 +31,7 @@ export function goldQueries(watermarkMs: number, silver = 'silver'): Record<Gold
   const score = `CASE WHEN cpu IS NULL THEN NULL ELSE 100 - (0.4 * cpu + 0.4 * coalesce(mem, cpu) + 0.2 * high_util) END`;
   return {
     gold_region_minute: `SELECT region, ${utc(ts('minute'))}, count(*), ${minuteAggregates} FROM ${covered} GROUP BY region, ${ts('minute')} ORDER BY 1, 2`,
-    gold_host_hour: `SELECT region, host_id, ${utc(ts('hour'))}, count(*), ${hourStats}, ${HOT} FROM ${covered} GROUP BY region, host_id, ${ts('hour')} ORDER BY 1, 2, 3`,
+    gold_host_hour: `SELECT region, host_id, ${utc(ts('hour'))}, count(*), ${hourStats}, ${HOT}, ${metricCounts} FROM ${covered} GROUP BY region, host_id, ${ts('hour')} ORDER BY 1, 2, 3`,
     gold_region_hour: `SELECT region, ${utc(ts('hour'))}, count(*), count(DISTINCT host_id), ${hourStats}, ${HOT} FROM ${covered} GROUP BY region, ${ts('hour')} ORDER BY 1, 2`,
     gold_host_health: `SELECT region, host_id, day, n, ${r('cpu', 4)}, ${r('mem', 4)}, CASE WHEN mem IS NULL THEN 'cpu_pct' ELSE 'mem_pct' END,
       ${r('high_util', 4)}, ${r(score, 2)} FROM ${health} ORDER BY 1, 2, 3`,

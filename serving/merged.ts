@@ -25,11 +25,12 @@ export function regionMinutes(...metrics: Metric[]): string {
 
 /**
  * Per-host rows of one metric over [$1, $2) for region $3 and host $4 (either may be NULL):
- * hours of the batch view before the watermark, minutes of the realtime view from it on.
+ * hours of the batch view before the watermark, minutes of the realtime view from it on,
+ * each weighted by the readings that have the metric, as the realtime view's sum and count are.
  */
 export function hostBuckets(metric: Metric): string {
   return `host_rows AS (
-    SELECT region, host_id, hour AS t, n, ${metric}_avg * n AS weighted, n AS weight, ${metric}_min AS m_min, ${metric}_max AS m_max FROM gold_host_hour, w
+    SELECT region, host_id, hour AS t, n, ${metric}_avg * coalesce(${metric}_n, n) AS weighted, coalesce(${metric}_n, n) AS weight, ${metric}_min AS m_min, ${metric}_max AS m_max FROM gold_host_hour, w
     WHERE hour >= $1 AND hour < $2 AND hour < w.w AND ($3::text IS NULL OR region = $3) AND ($4::text IS NULL OR host_id = $4)
     UNION ALL
     SELECT region, host_id, minute AS t, n, ${metric}_sum, ${metric}_n, ${metric}_min, ${metric}_max FROM rt_host_minute, w

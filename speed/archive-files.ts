@@ -5,7 +5,9 @@
 import { open, readdir, rename, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-export const IN_PROGRESS_SUFFIX = '.inprogress';
+import { IN_PROGRESS_SUFFIX } from '../telemetry/index.ts';
+
+export { IN_PROGRESS_SUFFIX };
 
 /** Hidden in-progress name of a final file: `.part-00001.jsonl.inprogress`. */
 export function inProgressName(finalPath: string): string {

@@ -5,23 +5,12 @@
 // the consumer awaits before committing offsets. A lock file with a heartbeat marks the
 // run as alive, so a later process can finish the files of a run whose owner died.
 
-import { isUtf8 } from 'node:buffer';
 import { hostname } from 'node:os';
 import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../infra/index.ts';
+import { ARCHIVE_FILE_SUFFIX, archiveLine, archivePartition, runDirectoryName, type ArchiveEntry } from '../telemetry/index.ts';
 import { ArchiveFile, findInProgressFiles, recoverInProgressFile } from './archive-files.ts';
-
-export interface ArchiveEntry {
-  topic: string;
-  partition: number;
-  offset: string;
-  /** Kafka timestamp, epoch ms as text. */
-  timestamp: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
 
 export interface ColdArchiveOptions {
   /** `$PULSE_DATA_DIR/live_data`. */
@@ -36,26 +25,8 @@ export interface ColdArchiveOptions {
 const LOCK = 'run.lock';
 const HEARTBEAT_MS = 5_000;
 
-/** `stream_run_2026-11-22T16-05-09.123Z_3f2a`: sortable, unique per process start. */
-export function runDirectoryName(startedAt: number, suffix: string): string {
-  return `stream_run_${new Date(startedAt).toISOString().replace(/:/g, '-')}_${suffix}`;
-}
-
-/** The archive line of one message: the payload as text when it is UTF-8, else base64. */
-export function archiveLine(entry: ArchiveEntry): string {
-  const line: Record<string, unknown> = {
-    topic: entry.topic, partition: entry.partition, offset: Number(entry.offset), timestamp: Number(entry.timestamp),
-    key: entry.key ? entry.key.toString('utf8') : null, headers: entry.headers,
-  };
-  if (entry.value === null) line['value'] = null;
-  else if (isUtf8(entry.value)) line['value'] = entry.value.toString('utf8');
-  else line['value_b64'] = entry.value.toString('base64');
-  return `${JSON.stringify(line)}\n`;
-}
-
 function partitionDir(timestampMs: number): string {
-  const iso = new Date(Number.isFinite(timestampMs) ? timestampMs : Date.now()).toISOString();
-  return join(`date=${iso.slice(0, 10)}`, `hour=${iso.slice(11, 13)}`);
+  return join(...archivePartition(timestampMs));
 }
 
 export class ColdArchive {
@@ -126,7 +97,7 @@ export class ColdArchive {
     if (existing) return existing;
     await mkdir(join(this.runDir, dir), { recursive: true });
     this.sequence += 1;
-    const file = await ArchiveFile.create(join(this.runDir, dir, `part-${String(this.sequence).padStart(5, '0')}.jsonl`), Date.now());
+    const file = await ArchiveFile.create(join(this.runDir, dir, `part-${String(this.sequence).padStart(5, '0')}${ARCHIVE_FILE_SUFFIX}`), Date.now());
     this.open.set(dir, file);
     return file;
   }

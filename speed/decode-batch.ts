@@ -4,7 +4,7 @@
 
 import type { KafkaMessage } from 'kafkajs';
 import { decodePayload, reject, SCHEMA_HEADER, type Rejection } from '../telemetry/index.ts';
-import type { ArchiveEntry } from './cold-archive.ts';
+import type { ArchiveEntry } from '../telemetry/index.ts';
 import type { HotRecord } from './hot-sink.ts';
 
 export interface RejectedMessage { entry: ArchiveEntry; rejection: Rejection }

@@ -3,5 +3,5 @@ export { startSpeedLayer, type SpeedLayer, type SpeedLayerOptions } from './spee
 export { ALERTS_CHANNEL } from './alert-tracker.ts';
 export { WATERMARK_CHANNEL, expireBefore } from './expiry.ts';
 export { REJECT_HEADERS } from './dead-letters.ts';
-export { archiveLine, runDirectoryName, type ArchiveEntry } from './cold-archive.ts';
+export { archiveLine, runDirectoryName, type ArchiveEntry } from '../telemetry/index.ts';
 export type { MetricsSnapshot } from './metrics.ts';

@@ -12,3 +12,4 @@ export { CONVERSIONS, EPOCH_MILLIS_THRESHOLD, draftFromSpec, type Draft, type Dr
 export * from './control.ts';
 export * from './isolation-forest.ts';
 export * from './anomaly.ts';
+export * from './cold-archive-format.ts';

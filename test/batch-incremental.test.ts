@@ -167,6 +167,7 @@ describe('incremental batch runs equal a full recompute', () => {
     await writeFile(file, await readFile(file));
     const summary = await run();
     expect(summary.inputs).toMatchObject({ read: 0, dirtyDays: 0 });
+    expect(summary.model).toBeNull(); // nothing new to learn from: the published model stays
     expect(await goldChecksums(incremental)).toEqual(before);
   });
 

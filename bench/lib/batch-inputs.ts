@@ -1,12 +1,12 @@
 // Inputs for the batch benchmark: one hour of cold archives written as the speed layer
 // writes them, and the DuckDB floor pipeline run as a process of its own.
 
-import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../../infra/index.ts';
 import { archiveLine } from '../../speed/index.ts';
 import { SCHEMA_HEADER } from '../../telemetry/index.ts';
+import { runNodeToEnd } from './pulse-child.ts';
 
 /** `events` readings of one hour (spread over 150 hosts) into `root/stream_run_bench/date=…/hour=…/`. */
 export async function writeArchiveHour(root: string, hourStart: number, events: number, run: number): Promise<void> {
@@ -26,22 +26,9 @@ export async function writeArchiveHour(root: string, hourStart: number, events: 
 }
 
 /** Runs bench/duckdb-floor.ts: its seconds and peak RSS. */
-export function duckdbFloor(historyDir: string, outDir: string): Promise<{ seconds: number; peakRssMb: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(packageRoot, 'bench', 'duckdb-floor.ts'), historyDir, outDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let peak = 0;
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setInterval(async () => {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
-      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-    }, 100);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      const seconds = Number(/duckdb floor: ([\d.]+) s/.exec(output)?.[1]);
-      if (code === 0 && Number.isFinite(seconds)) resolve({ seconds, peakRssMb: peak });
-      else reject(new Error(`duckdb floor failed: ${output.slice(-2000)}`));
-    });
-  });
+export async function duckdbFloor(historyDir: string, outDir: string): Promise<{ seconds: number; peakRssMb: number }> {
+  const { output, peakRssMb } = await runNodeToEnd([join(packageRoot, 'bench', 'duckdb-floor.ts'), historyDir, outDir]);
+  const seconds = Number(/duckdb floor: ([\d.]+) s/.exec(output)?.[1]);
+  if (!Number.isFinite(seconds)) throw new Error(`duckdb floor printed no time: ${output.slice(-2000)}`);
+  return { seconds, peakRssMb };
 }

@@ -34,8 +34,13 @@ export function runPulse(args: string[], env: Record<string, string>, readyText:
 
 /** Runs a one-shot `pulse` command to completion: its stdout + stderr and its peak RSS. */
 export function runPulseToEnd(args: string[], env: Record<string, string>): Promise<{ output: string; peakRssMb: number }> {
+  return runNodeToEnd([`${packageRoot}bin/pulse.mjs`, ...args], env);
+}
+
+/** Runs `node ARGS…` (Pulse's Node) to completion: its stdout + stderr and its peak RSS. */
+export function runNodeToEnd(args: string[], env: Record<string, string> = {}): Promise<{ output: string; peakRssMb: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`${packageRoot}bin/pulse.mjs`, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env } });
     let output = '';
     let peak = 0;
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
@@ -48,7 +53,7 @@ export function runPulseToEnd(args: string[], env: Record<string, string>): Prom
     child.on('exit', (code) => {
       clearInterval(timer);
       if (code === 0) resolve({ output, peakRssMb: peak });
-      else reject(new Error(`pulse ${args.join(' ')} failed: ${output.slice(-2000)}`));
+      else reject(new Error(`${args.join(' ')} failed: ${output.slice(-2000)}`));
     });
   });
 }

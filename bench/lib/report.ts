@@ -89,10 +89,10 @@ function pulseSection(generator: Json | null, speed: Json | null, batch: Json | 
   if (batch) {
     const rows: string[][] = [];
     for (const [label, b] of Object.entries(batch['result'] as Json)) {
-      const formats = Object.entries(b.formats as Record<string, Summary>).map(([f, s]) => `${f} ${cell(s)}`).join('; ');
-      rows.push([`${label} (${n(b.rows)} rows)`, cell(b.seconds, 1), cell(b.rowsPerSecond), cell(b.peakRssMb), formats]);
+      rows.push([`${label} (${n(b.rows)} rows)`, cell(b.full.seconds, 1), cell(b.full.peakRssMb), cell(b.floor.seconds, 1), cell(b.ratioToFloor, 2),
+        `${cell(b.incremental.seconds, 1)} (${n(b.incremental.archiveEvents)} events)`, cell(b.incremental.peakRssMb)]);
     }
-    out.push(table(['batch', 'seconds', 'rows/s', 'peak RSS MB', 'read + normalize rows/s by format'], rows), '');
+    out.push(table(['batch history', 'full s', 'full peak RSS MB', 'DuckDB floor s', 'Pulse / floor', 'incremental s', 'incremental peak RSS MB'], rows), '');
   }
   if (serving) {
     const s = serving['result'] as Json;

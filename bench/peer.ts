@@ -160,7 +160,7 @@ async function batch(ctx: Context, size: (typeof SIZES)[number]) {
   try {
     for (let i = 0; i < size.runs; i += 1) {
       const pulseStarted = performance.now();
-      const pulse = await runPulseToEnd(['batch'], env);
+      const pulse = await runPulseToEnd(['batch', '--full'], env); // every run recomputes everything, as Spark's job does
       const phases = batchPhases(pulse.output);
       const formatSeconds = (prefix: string) => phases.filter((p) => p.phase.startsWith(prefix)).reduce((a, p) => a + p.seconds, 0);
       runs.pulse.push({

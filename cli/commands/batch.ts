@@ -11,7 +11,8 @@ function printSummary(summary: import('../../batch/index.ts').BatchSummary): voi
   const rows = summary.bySource.map((s) => [s.kind, String(s.files), String(s.read), String(s.kept), String(s.quarantined)]);
   const table = [['source', 'files', 'rows read', 'valid', 'quarantined'], ...rows];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  if (rows.length === 0) console.log('no new or changed input files');
+  else for (const row of table) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
   for (const r of summary.byReason) console.log(`  quarantined ${r.kind} rows, ${r.reason}: ${r.rows}`);
   for (const f of summary.filesQuarantined) console.log(`  quarantined file ${f.path}: ${f.reason} (${f.detail.slice(0, 120)})`);
   if (summary.model) console.log(`  anomaly model v${summary.model.version}: ${summary.model.hosts} hosts, trained on ${summary.model.trainingRows} readings`);

@@ -80,11 +80,16 @@ function newClusterId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/**
+ * Arguments of `kafka-storage format`. The id is joined to its option: a base64url id starts
+ * with '-' one time in 32, and as a separate argument the tool's parser takes it for an option.
+ */
+export function storageFormatArgs(libs: string, properties: string, clusterId: string): string[] {
+  return ['-Xmx256m', '-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', properties, '--ignore-formatted'];
+}
+
 function runStorageFormat(java: string, libs: string, properties: string): void {
-  const format = spawnSync(java, [
-    '-Xmx256m', '-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format',
-    '-t', newClusterId(), '-c', properties, '--ignore-formatted',
-  ], { encoding: 'utf8', timeout: 120_000 });
+  const format = spawnSync(java, storageFormatArgs(libs, properties, newClusterId()), { encoding: 'utf8', timeout: 120_000 });
   if (format.status !== 0) {
     throw new PulseError('SERVICE_START_FAILED', `formatting Kafka storage failed: ${(format.stderr || format.stdout).trim().split('\n').slice(-3).join(' ')}`);
   }

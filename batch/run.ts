@@ -126,6 +126,82 @@ async function writeGold(duck: Duck, silver: string, watermark: number, workDir:
   }
 }
 
+interface RunContext {
+  options: BatchOptions; runId: string; started: number; work: string; duck: Duck; pool: Pool;
+  phase: (name: string) => void;
+}
+
+/** Finds what changed since the published views, reads the new and changed files, and quarantines what they refuse. */
+async function absorbInputs(ctx: RunContext) {
+  const { options, pool } = ctx;
+  ctx.phase('discovering sources');
+  const found = await discover(options, pool);
+  const manifest = await loadManifest(pool);
+  const full = options.full === true || manifest.size === 0;
+  const diff = await diffInputs(found.files, manifest, full);
+  const quarantineDir = join(options.dataDir, 'quarantine', ctx.runId);
+  await mkdir(quarantineDir, { recursive: true });
+  await writeFile(join(quarantineDir, 'rows.jsonl'), '');
+  await rm(join(silverDir(options.dataDir), 'readings.parquet'), { force: true }); // silver of Pulse ≤ 0.1 was one file
+  const absorbed = await absorbChanged(ctx.duck, diff.changed, { work: ctx.work, landing: join(ctx.work, 'landing'), quarantineRows: join(quarantineDir, 'rows.jsonl') },
+    { now: ctx.started, legacyOffsetMinutes: options.legacyOffsetMinutes ?? 0 }, ctx.phase);
+  const unreadable = [...found.unsupported, ...absorbed.unreadable];
+  await writeFile(join(quarantineDir, 'files.jsonl'), unreadable.map((f) => `${JSON.stringify(f)}\n`).join(''));
+  return { found, manifest, full, diff, absorbed, unreadable, quarantineDir };
+}
+
+type Absorption = Awaited<ReturnType<typeof absorbInputs>>;
+
+/**
+ * Which days to rebuild and how: a day only new files touched merges them into its silver;
+ * a day a changed or deleted file touched is recomputed from its inputs. Gold is recomputed
+ * for the dirty days and for the days the watermark moved over.
+ */
+async function planDays(ctx: RunContext, run: Absorption, previous: number | null, watermark: number) {
+  const { full, diff, manifest, absorbed } = run;
+  const dirty = dirtyDaysOf(diff, absorbed.records.flatMap((r) => r.days), (path) => (full ? [] : manifest.get(path)?.days ?? []));
+  if (full) for (const day of await silverDays(ctx.options.dataDir)) dirty.add(day); // days that no input holds any more
+  const dirtyDays = [...dirty].sort();
+  const known = [...new Set([...(await silverDays(ctx.options.dataDir)), ...dirtyDays])].sort();
+  const moved = previous === null ? known : daysBetween(previous, watermark).filter((d) => known.includes(d));
+  const goldDays = [...new Set([...dirtyDays, ...moved])].sort();
+  const readDays = new Map(absorbed.records.map((r) => [r.path, r.days]));
+  const modified = diff.changed.filter((c) => manifest.has(c.file.path));
+  const recompute = new Set(full ? dirtyDays : [
+    ...modified.flatMap((c) => [...(manifest.get(c.file.path)?.days ?? []), ...(readDays.get(c.file.path) ?? [])]),
+    ...diff.gone.flatMap((g) => g.days),
+  ]);
+  return { dirtyDays, goldDays, recompute };
+}
+
+/** Rebuilds the silver of the dirty days, then gold for them (from memory) and for the other gold days (from silver). */
+async function rebuildDays(ctx: RunContext, run: Absorption, plan: Awaited<ReturnType<typeof planDays>>, watermark: number) {
+  const { options, duck, work } = ctx;
+  const files = Object.fromEntries(GOLD_TABLES.map((t) => [t, [] as string[]])) as Record<GoldTable, string[]>;
+  let deduplicated = 0;
+  let reread = 0;
+  const rebuild = async (days: string[], from: SilverSource, label: string) => {
+    ctx.phase(`rebuilding silver of ${days[0]}…${days.at(-1)} (${label})`);
+    const counts = await rebuildSilver(duck, options, days, run.absorbed, from, work, ctx.started, (table) => writeGold(duck, table, watermark, work, files));
+    deduplicated += counts.input - counts.kept;
+  };
+  const groupDays = options.groupDays ?? 7;
+  for (const days of groupsOf(plan.dirtyDays.filter((d) => !plan.recompute.has(d)), groupDays)) await rebuild(days, { merge: true }, 'new files merged');
+  for (const days of groupsOf(plan.dirtyDays.filter((d) => plan.recompute.has(d)), groupDays)) {
+    const wanted = new Set(days);
+    const unchanged = run.diff.unchanged.filter((u) => u.record.days.some((d) => wanted.has(d))).map((u) => u.file);
+    reread += unchanged.length;
+    await rebuild(days, { merge: false, unchanged }, 'recomputed from inputs');
+  }
+  ctx.phase('computing gold views');
+  const dirty = new Set(plan.dirtyDays);
+  for (const days of groupsOf(plan.goldDays.filter((d) => !dirty.has(d)), groupDays)) {
+    const silver = await silverRelation(options.dataDir, days);
+    if (silver) await writeGold(duck, silver, watermark, work, files);
+  }
+  return { files, deduplicated, reread };
+}
+
 export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const started = Date.now();
   const runId = runIdOf(started);
@@ -136,82 +212,34 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const work = join(options.dataDir, 'batch', runId);
   const duck = await openDuck({ memoryLimit: options.memoryLimit, tempDirectory: join(work, 'spill') });
   const pool = createPool({ databaseUrl: options.databaseUrl, schema: options.schema, applicationName: 'pulse-batch', max: 2, ...(options.logger ? { logger: options.logger } : {}) });
+  const ctx: RunContext = { options, runId, started, work, duck, pool, phase };
   try {
-    phase('discovering sources');
-    const found = await discover(options, pool);
-    const manifest = await loadManifest(pool);
-    const full = options.full === true || manifest.size === 0;
-    const diff = await diffInputs(found.files, manifest, full);
-    const quarantineDir = join(options.dataDir, 'quarantine', runId);
-    await mkdir(quarantineDir, { recursive: true });
-    await writeFile(join(quarantineDir, 'rows.jsonl'), '');
-    await rm(join(silverDir(options.dataDir), 'readings.parquet'), { force: true }); // silver of Pulse ≤ 0.1 was one file
-
-    const absorbed = await absorbChanged(duck, diff.changed, { work, landing: join(work, 'landing'), quarantineRows: join(quarantineDir, 'rows.jsonl') },
-      { now: started, legacyOffsetMinutes: options.legacyOffsetMinutes ?? 0 }, phase);
-    const unreadable = [...found.unsupported, ...absorbed.unreadable];
-    await writeFile(join(quarantineDir, 'files.jsonl'), unreadable.map((f) => `${JSON.stringify(f)}\n`).join(''));
-    const dirty = dirtyDaysOf(diff, absorbed.records.flatMap((r) => r.days), (path) => (full ? [] : manifest.get(path)?.days ?? []));
-    if (full) for (const day of await silverDays(options.dataDir)) dirty.add(day); // days that no input holds any more
-
+    const run = await absorbInputs(ctx);
     const previous = (await previousWatermark(pool))?.getTime() ?? null;
-    const watermark = computeWatermark(started, found.inProgressHours, previous);
-    const dirtyDays = [...dirty].sort();
-    // Gold is recomputed for the dirty days and for the days the watermark moved over.
-    const known = [...new Set([...(await silverDays(options.dataDir)), ...dirtyDays])].sort();
-    const moved = previous === null ? known : daysBetween(previous, watermark).filter((d) => known.includes(d));
-    const goldDays = [...new Set([...dirtyDays, ...moved])].sort();
-    const files = Object.fromEntries(GOLD_TABLES.map((t) => [t, [] as string[]])) as Record<GoldTable, string[]>;
-    let deduplicated = 0;
-    let reread = 0;
-    // A day only new files touched merges them into its silver; a day a changed or deleted
-    // file touched is recomputed from its inputs.
-    const readDays = new Map(absorbed.records.map((r) => [r.path, r.days]));
-    const modified = diff.changed.filter((c) => manifest.has(c.file.path));
-    const recompute = new Set(full ? dirtyDays : [
-      ...modified.flatMap((c) => [...(manifest.get(c.file.path)?.days ?? []), ...(readDays.get(c.file.path) ?? [])]),
-      ...diff.gone.flatMap((g) => g.days),
-    ]);
-    const merged = dirtyDays.filter((d) => !recompute.has(d));
-    const rebuild = async (days: string[], from: SilverSource, label: string) => {
-      phase(`rebuilding silver of ${days[0]}…${days.at(-1)} (${label})`);
-      const counts = await rebuildSilver(duck, options, days, absorbed, from, work, started, (table) => writeGold(duck, table, watermark, work, files));
-      deduplicated += counts.input - counts.kept;
-    };
-    for (const days of groupsOf(merged, options.groupDays ?? 7)) await rebuild(days, { merge: true }, 'new files merged');
-    for (const days of groupsOf(dirtyDays.filter((d) => recompute.has(d)), options.groupDays ?? 7)) {
-      const wanted = new Set(days);
-      const unchanged = diff.unchanged.filter((u) => u.record.days.some((d) => wanted.has(d))).map((u) => u.file);
-      reread += unchanged.length;
-      await rebuild(days, { merge: false, unchanged }, 'recomputed from inputs');
-    }
-    phase('computing gold views');
-    const goldOnly = goldDays.filter((d) => !dirty.has(d));
-    for (const days of groupsOf(goldOnly, options.groupDays ?? 7)) {
-      const silver = await silverRelation(options.dataDir, days);
-      if (silver) await writeGold(duck, silver, watermark, work, files);
-    }
-
+    const watermark = computeWatermark(started, run.found.inProgressHours, previous);
+    const plan = await planDays(ctx, run, previous, watermark);
+    const rebuilt = await rebuildDays(ctx, run, plan, watermark);
     // Nothing new and the watermark where it was: the published model is still the one
     // these 7 days give, so it is not trained again.
-    const unchangedWindow = goldDays.length === 0 && previous === watermark;
+    const unchangedWindow = plan.goldDays.length === 0 && previous === watermark;
     if (!unchangedWindow) phase('training the anomaly model');
     const window = unchangedWindow ? null : await silverRelation(options.dataDir, daysBetween(watermark - 7 * DAY, watermark));
     const model = window ? await trainAnomalyModel(duck, { before: watermark, table: window }) : null;
+    const { absorbed, diff } = run;
     const rowsRead = absorbed.bySource.reduce((sum, s) => sum + s.read, 0);
     const quarantined = absorbed.bySource.reduce((sum, s) => sum + s.quarantined, 0);
     const summary: BatchSummary = {
-      runId, watermark: new Date(watermark), seconds: 0, full, rowsRead, rowsValid: rowsRead - quarantined, silverRows: await silverRowCount(duck, options.dataDir),
-      deduplicated, quarantined, filesQuarantined: unreadable, bySource: absorbed.bySource, byReason: absorbed.byReason, quarantineDir, model: null,
-      inputs: { read: absorbed.records.length, unchanged: diff.unchanged.length, gone: diff.gone.length, reread, dirtyDays: dirtyDays.length, goldDays: goldDays.length },
+      runId, watermark: new Date(watermark), seconds: 0, full: run.full, rowsRead, rowsValid: rowsRead - quarantined, silverRows: await silverRowCount(duck, options.dataDir),
+      deduplicated: rebuilt.deduplicated, quarantined, filesQuarantined: run.unreadable, bySource: absorbed.bySource, byReason: absorbed.byReason, quarantineDir: run.quarantineDir, model: null,
+      inputs: { read: absorbed.records.length, unchanged: diff.unchanged.length, gone: diff.gone.length, reread: rebuilt.reread, dirtyDays: plan.dirtyDays.length, goldDays: plan.goldDays.length },
     };
     phase('publishing to PostgreSQL');
     summary.seconds = (Date.now() - started) / 1000;
-    const published = await publish(pool, files, {
+    const published = await publish(pool, rebuilt.files, {
       runId, startedAt: new Date(started), finishedAt: new Date(), watermark: summary.watermark, rowsRead,
-      rowsKept: summary.silverRows, rowsQuarantined: quarantined, rowsDeduplicated: deduplicated, filesQuarantined: unreadable.length,
+      rowsKept: summary.silverRows, rowsQuarantined: quarantined, rowsDeduplicated: rebuilt.deduplicated, filesQuarantined: run.unreadable.length,
       sources: absorbed.bySource, reasons: absorbed.byReason, seconds: summary.seconds, model,
-    }, { days: full ? 'all' : goldDays, diff, read: absorbed.records }, options.beforeSwap);
+    }, { days: run.full ? 'all' : plan.goldDays, diff, read: absorbed.records }, options.beforeSwap);
     if (model && published.modelVersion !== null) {
       summary.model = { version: published.modelVersion, trainingRows: model.trainingRows, hosts: Object.keys(model.hosts).length };
     }
@@ -223,4 +251,3 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     await rm(work, { recursive: true, force: true });
   }
 }
-

@@ -73,4 +73,5 @@ try {
 }
 console.log('history size → incremental seconds (median)');
 for (const [label, r] of Object.entries(results)) console.log(`  ${label.padEnd(4)} → ${((r as { incremental: { seconds: { median: number } } }).incremental.seconds.median).toFixed(2)} s`);
-console.log(`results → ${await saveResult('batch', results)}`);
+// A run of chosen sizes (--sizes=) is saved apart, so it never replaces the standard figures.
+console.log(`results → ${await saveResult(process.argv.some((a) => a.startsWith('--sizes=')) ? `batch-${wanted.join('-')}` : 'batch', results)}`);

@@ -78,6 +78,8 @@ export async function absorbChanged(duck: Duck, inputs: readonly FoundInput[], d
   const stats = new Map<string, SourceStats>();
   const reasons = new Map<string, ReasonCount>();
   const chunks = chunksOf(inputs);
+  // One chunk holds everything: its rows stay in memory rather than going through Parquet.
+  result.inMemory = chunks.length === 1;
   for (const [k, chunk] of chunks.entries()) {
     onPhase(`reading ${chunk.length} new or changed files (chunk ${k + 1} of ${chunks.length})`);
     const unreadable = await stageFiles(duck, chunk.map((c) => c.file), dirs.work, clock, onPhase);
@@ -85,8 +87,6 @@ export async function absorbChanged(duck: Duck, inputs: readonly FoundInput[], d
     result.unreadable.push(...unreadable);
     const failed = new Set(unreadable.map((u) => u.path));
     const chunkDir = join(dirs.landing, `chunk=${k}`);
-    // One chunk holds everything: its rows stay in memory rather than going through Parquet.
-    result.inMemory = chunks.length === 1;
     if (result.inMemory) await duck.run(`CREATE OR REPLACE TABLE landed AS SELECT ${STAGED_COLUMNS}, ${utcDay()} AS day FROM staged WHERE reason IS NULL`);
     else {
       await mkdir(dirs.landing, { recursive: true });

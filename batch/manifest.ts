@@ -34,11 +34,11 @@ export async function fingerprintOf(path: string): Promise<string> {
 }
 
 export async function loadManifest(pool: Pool): Promise<Map<string, InputRecord>> {
-  const { rows } = await pool.query<{ path: string; kind: SourceKind; size: string; mtime_ms: number; fingerprint: string; days: string; rows: string }>(
-    `SELECT path, kind, size, mtime_ms, fingerprint, days::text[]::text AS days, rows FROM batch_inputs`);
+  // Days as text[] (YYYY-MM-DD strings), which node-postgres parses into a string array.
+  const { rows } = await pool.query<{ path: string; kind: SourceKind; size: string; mtime_ms: number; fingerprint: string; days: string[]; rows: string }>(
+    `SELECT path, kind, size, mtime_ms, fingerprint, days::text[] AS days, rows FROM batch_inputs`);
   return new Map(rows.map((r) => [r.path, {
-    path: r.path, kind: r.kind, size: Number(r.size), mtimeMs: r.mtime_ms, fingerprint: r.fingerprint,
-    days: r.days.replace(/^\{|\}$/g, '').split(',').filter(Boolean), rows: Number(r.rows),
+    path: r.path, kind: r.kind, size: Number(r.size), mtimeMs: r.mtime_ms, fingerprint: r.fingerprint, days: r.days, rows: Number(r.rows),
   }]));
 }
 

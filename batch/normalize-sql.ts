@@ -110,7 +110,6 @@ function isoTime(text: string): string {
   return `CASE WHEN regexp_full_match(trim(${text}), ${ISO_TEXT}) THEN epoch_ms(TRY_CAST(trim(${text}) AS TIMESTAMPTZ)) END`;
 }
 
-/** [error reason or NULL, epoch ms as DOUBLE] of the schema's time field. */
 /** A time field's value in epoch ms (DOUBLE), and its error given the column holding that value. */
 function timeSql(f: FieldSql, encoding: TimeEncoding, legacyOffsetMinutes: number): { value: string; error: (value: string) => string } {
   const [textError] = requiredText(f);

@@ -87,14 +87,14 @@ function dirtyDaysOf(diff: InputDiff, readDays: Iterable<string>, manifestDays: 
   return dirty;
 }
 
-/** Rebuilds the silver of `days`: rows landed this run plus those of unchanged files that touch them. */
+/** Where a rebuilt day's other rows come from: its current silver, or its unchanged input files. */
+type SilverSource = { merge: true } | { merge: false; unchanged: SourceFile[] };
+
 /**
  * Rebuilds the silver of `days` from the rows landed this run plus either the days' current
  * silver (`merge`: only new files touched them, and first-copy-wins deduplication merges)
  * or the unchanged input files that touch them (a file changed or went away).
  */
-type SilverSource = { merge: true } | { merge: false; unchanged: SourceFile[] };
-
 async function rebuildSilver(duck: Duck, options: BatchOptions, days: string[], absorbed: Absorbed, from: SilverSource,
   workDir: string, now: number, withSilver: (table: string) => Promise<void>): Promise<{ input: number; kept: number }> {
   // Unchanged files that touch these days are staged again (an empty `staged` when none are needed).
@@ -160,9 +160,10 @@ type Absorption = Awaited<ReturnType<typeof absorbInputs>>;
 async function planDays(ctx: RunContext, run: Absorption, previous: number | null, watermark: number) {
   const { full, diff, manifest, absorbed } = run;
   const dirty = dirtyDaysOf(diff, absorbed.records.flatMap((r) => r.days), (path) => (full ? [] : manifest.get(path)?.days ?? []));
-  if (full) for (const day of await silverDays(ctx.options.dataDir)) dirty.add(day); // days that no input holds any more
+  const existing = await silverDays(ctx.options.dataDir);
+  if (full) for (const day of existing) dirty.add(day); // days that no input holds any more
   const dirtyDays = [...dirty].sort();
-  const known = [...new Set([...(await silverDays(ctx.options.dataDir)), ...dirtyDays])].sort();
+  const known = [...new Set([...existing, ...dirtyDays])].sort();
   const moved = previous === null ? known : daysBetween(previous, watermark).filter((d) => known.includes(d));
   const goldDays = [...new Set([...dirtyDays, ...moved])].sort();
   const readDays = new Map(absorbed.records.map((r) => [r.path, r.days]));

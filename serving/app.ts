@@ -27,16 +27,12 @@ function kafkaHealth(brokers: readonly string[]) {
   };
 }
 
-// A running speed process refreshes its row every 5 s (statusIntervalMs' default); one
-// not refreshed for three intervals is taken for dead (killed, or its host gone).
-const LIVE_STATUS_WINDOW = "interval '15 seconds'"; // a literal, never user input
-
 async function health(ctx: AppContext, kafka: () => Promise<{ ok: boolean; detail: string }>) {
   const [broker, postgres] = await Promise.all([kafka(), ctx.pool.query('SELECT 1').then(() => ({ ok: true, detail: 'answering' }), (e: unknown) => ({ ok: false, detail: rootMessage(e) }))]);
   if (!postgres.ok) return { status: 'down', kafka: broker, postgres, speed: null, batch: null };
   const [speed, batch] = await Promise.all([
     ctx.pool.query(`SELECT instance_id, updated_at, events_in, events_stored, events_rejected, rate_in, rate_stored, lag, rejects, sink_errors
-      FROM speed_status WHERE stopped_at IS NULL AND updated_at > now() - ${LIVE_STATUS_WINDOW} ORDER BY instance_id`),
+      FROM speed_status WHERE ${q.RUNNING_SPEED_INSTANCE} ORDER BY instance_id`),
     ctx.pool.query(`SELECT r.run_id, r.finished_at, r.rows_read, r.rows_kept, r.rows_quarantined, r.seconds, w.watermark
       FROM batch_watermark w LEFT JOIN batch_runs r ON r.run_id = w.run_id`),
   ]);

@@ -9,6 +9,12 @@ export interface Range { from: number; to: number }
 
 const interval = (ms: number) => `${ms} milliseconds`;
 
+/**
+ * A speed_status row of a running instance: not marked stopped, and refreshed within three of
+ * its 5 s status intervals (statusIntervalMs' default); older ones are taken for dead.
+ */
+export const RUNNING_SPEED_INSTANCE = `stopped_at IS NULL AND updated_at > now() - interval '15 seconds'`;
+
 export async function timeseriesByRegion(pool: Pool, metric: Metric, range: Range, region: string | null, stepMs: number) {
   const sql = `WITH ${WATERMARK_CTE}, ${regionMinutes(metric)}
     SELECT region, date_bin($4::interval, minute, $1) AS t, sum(n)::bigint AS n,
@@ -72,7 +78,7 @@ export async function volume(pool: Pool, range: Range, stepMs: number) {
     SELECT region, date_bin($4::interval, minute, $1) AS t, origin, sum(n)::bigint AS n FROM minutes GROUP BY 1, 2, 3 ORDER BY 2, 1, 3`,
   [iso(range.from), iso(range.to), null, interval(stepMs)]);
   const rejects = await pool.query(`SELECT reason, sum(n)::bigint AS n FROM rt_rejects_minute WHERE minute >= $1 AND minute < $2 GROUP BY 1 ORDER BY 1`, [iso(range.from), iso(range.to)]);
-  const rate = await pool.query(`SELECT coalesce(sum(rate_in), 0) AS rate FROM speed_status WHERE stopped_at IS NULL AND updated_at > now() - interval '15 seconds'`);
+  const rate = await pool.query(`SELECT coalesce(sum(rate_in), 0) AS rate FROM speed_status WHERE ${RUNNING_SPEED_INSTANCE}`);
   const series = buckets.rows.map((r) => ({ region: r.region as string, t: (r.t as Date).toISOString(), origin: r.origin as string, n: Number(r.n) }));
   const totals = { batch: 0, realtime: 0 };
   for (const s of series) totals[s.origin as 'batch' | 'realtime'] += s.n;

@@ -3,11 +3,10 @@
 // (its PostgreSQL, its broker) that must survive a restart.
 
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { copyFile } from 'node:fs/promises';
 import { packageRoot } from '../../infra/index.ts';
 
 const run = promisify(execFile);

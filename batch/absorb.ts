@@ -25,7 +25,7 @@ export interface Absorbed {
   unreadable: UnreadableFile[];
   bySource: SourceStats[];
   byReason: ReasonCount[];
-  /** Landing files of each UTC day; or, when everything fit in one chunk, the DuckDB table `landed` holds the rows. */
+  /** Landing files of each UTC day; or, when everything fit in one chunk, the DuckDB table `landed` (the staged rows, refused ones included) holds them. */
   landing: Map<string, string[]>;
   inMemory: boolean;
 }
@@ -87,8 +87,7 @@ export async function absorbChanged(duck: Duck, inputs: readonly FoundInput[], d
     result.unreadable.push(...unreadable);
     const failed = new Set(unreadable.map((u) => u.path));
     const chunkDir = join(dirs.landing, `chunk=${k}`);
-    if (result.inMemory) await duck.run(`CREATE OR REPLACE TABLE landed AS SELECT ${STAGED_COLUMNS}, ${utcDay()} AS day FROM staged WHERE reason IS NULL`);
-    else {
+    if (!result.inMemory) {
       await mkdir(dirs.landing, { recursive: true });
       await duck.run(`COPY (SELECT ${STAGED_COLUMNS}, strftime(${utcDay()}, '%Y-%m-%d') AS day FROM staged WHERE reason IS NULL)
         TO ${sqlString(chunkDir)} (FORMAT parquet, PARTITION_BY (day), COMPRESSION uncompressed)`);
@@ -119,7 +118,8 @@ export async function absorbChanged(duck: Duck, inputs: readonly FoundInput[], d
       TO ${sqlString(part)} (FORMAT json)`);
     await appendFile(dirs.quarantineRows, await readFile(part));
     await rm(part, { force: true });
-    await duck.run('DROP TABLE staged');
+    // A single chunk's valid rows are read from `staged` itself, kept as `landed` (not copied).
+    await duck.run(result.inMemory ? 'ALTER TABLE staged RENAME TO landed' : 'DROP TABLE staged');
   }
   result.bySource = [...stats.values()].sort((a, b) => a.kind.localeCompare(b.kind));
   result.byReason = [...reasons.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.reason.localeCompare(b.reason));
@@ -128,7 +128,7 @@ export async function absorbChanged(duck: Duck, inputs: readonly FoundInput[], d
 
 /** A relation over the landing rows of `days` (null when none landed). */
 export function landingRelation(absorbed: Pick<Absorbed, 'landing' | 'inMemory'>, days: readonly string[]): string | null {
-  if (absorbed.inMemory) return `(SELECT ${STAGED_COLUMNS} FROM landed WHERE day IN (${days.map((d) => `DATE ${sqlString(d)}`).join(', ')}))`;
+  if (absorbed.inMemory) return `(SELECT ${STAGED_COLUMNS} FROM landed WHERE reason IS NULL AND ${utcDay()} IN (${days.map((d) => `DATE ${sqlString(d)}`).join(', ')}))`;
   const files = days.flatMap((d) => absorbed.landing.get(d) ?? []);
   return files.length === 0 ? null : `(SELECT ${STAGED_COLUMNS} FROM read_parquet(${sqlList(files)}))`;
 }

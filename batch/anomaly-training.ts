@@ -97,10 +97,14 @@ export async function trainAnomalyModel(duck: Duck, options: TrainingOptions): P
   // A deterministic sample: rows whose id hashes below a cut, no sort needed (~2,000 per host, at most 300,000).
   const wanted = Math.min(options.sampleRows ?? 300_000, 2_000 * Math.max(1, hostRows.length));
   const cut = Math.min(1, wanted / trainingRows);
-  const sampled = await duck.rows<Record<string, unknown>>(`SELECT region, host_id, ts_ms, ${features.map(ident).join(', ')} FROM ${base}
-    WHERE hash(event_id || ${Math.trunc(options.seed ?? 42)}::VARCHAR) % 1000000 < ${Math.ceil(cut * 1_000_000)}`);
-  const sample: TrainingSample[] = sampled.map((r) => ({
-    region: r.region as string, host: r.host_id as string, ts: Number(r.ts_ms), values: features.map((f) => num(r[f])),
+  // Read as columns (a few hundred thousand row objects would cost seconds), in a fixed order:
+  // the forest draws its samples by position, and parallel scans return rows in any order.
+  const sampled = await duck.columns(`SELECT region, host_id, ts_ms, ${features.map(ident).join(', ')} FROM ${base}
+    WHERE hash(event_id || ${Math.trunc(options.seed ?? 42)}::VARCHAR) % 1000000 < ${Math.ceil(cut * 1_000_000)} ORDER BY region, host_id, ts_ms, event_id`);
+  const column = (name: string) => sampled[name] ?? [];
+  const featureColumns = features.map(column);
+  const sample: TrainingSample[] = column('ts_ms').map((ts, i) => ({
+    region: column('region')[i] as string, host: column('host_id')[i] as string, ts: Number(ts), values: featureColumns.map((c) => num(c[i])),
   }));
   return assembleModel({ features, trainedThrough: options.before, trainingRows, hosts, regions }, sample, {
     ...(options.contamination !== undefined ? { contamination: options.contamination } : {}),

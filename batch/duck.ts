@@ -14,6 +14,8 @@ export interface DuckOptions {
 export interface Duck {
   run(sql: string): Promise<void>;
   rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** The result as one array per column: several times faster than row objects for large results. */
+  columns(sql: string): Promise<Record<string, unknown[]>>;
   close(): void;
 }
 
@@ -30,6 +32,7 @@ export async function openDuck(options: DuckOptions): Promise<Duck> {
       await connection.run(sql);
     },
     rows: async <T>(sql: string) => (await connection.runAndReadAll(sql)).getRowObjectsJS() as T[],
+    columns: async (sql) => (await connection.runAndReadAll(sql)).getColumnsObjectJS() as Record<string, unknown[]>,
     close: () => {
       connection.closeSync();
       instance.closeSync();

@@ -12,6 +12,8 @@ import { inTransaction, quoteIdentifier, WATERMARK_CHANNEL, type Pool, type Pool
 import type { AnomalyModel } from '../telemetry/index.ts';
 import { saveManifest, type InputDiff, type InputRecord } from './manifest.ts';
 import { GOLD_DAY_COLUMN, GOLD_TABLES, type GoldTable } from './views.ts';
+import type { EpisodeViews } from './episode-days.ts';
+import { publishEpisodes } from './publish-episodes.ts';
 
 export { WATERMARK_CHANNEL };
 
@@ -27,6 +29,8 @@ export interface DayReplacement {
   days: readonly string[] | 'all';
   diff: InputDiff;
   read: readonly InputRecord[];
+  /** The alert and anomaly views of the days stepped again. */
+  episodes: EpisodeViews;
 }
 
 /** Models kept in anomaly_models; older versions are pruned as new ones are published. */
@@ -79,6 +83,7 @@ export async function publish(pool: Pool, files: Record<GoldTable, readonly stri
   await beforeSwap?.();
   return inTransaction(pool, async (client) => {
     for (const table of GOLD_TABLES) await replaceDays(client, table, replacement.days);
+    await publishEpisodes(client, replacement.episodes);
     await saveManifest(client, run.runId, replacement.diff, replacement.read, replacement.days === 'all');
     const modelVersion = run.model ? await insertModel(client, run.runId, run.model) : null;
     await client.query(RECORD_RUN_SQL, [

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { createPool, type Logger, type Pool } from '../infra/index.ts';
 import { absorbChanged, landingRelation, stageFiles, STAGED_COLUMNS, type Absorbed, type ReasonCount, type SourceStats } from './absorb.ts';
 import { trainAnomalyModel } from './anomaly-training.ts';
+import { computeEpisodeViews } from './episode-days.ts';
+import { DEFAULT_FOR_READINGS } from '../telemetry/index.ts';
 import { openDuck, sqlString, type Duck } from './duck.ts';
 import { STAGED_DDL } from './stage.ts';
 import { diffInputs, loadManifest, type InputDiff } from './manifest.ts';
@@ -27,6 +29,8 @@ export interface BatchOptions {
   full?: boolean;
   /** Days recomputed together (default 7): bounds memory whatever the history's length. */
   groupDays?: number;
+  /** Readings in a row past a threshold before an alert fires (PULSE_ALERT_FOR_READINGS), as in the speed layer. */
+  alertForReadings?: number;
   /** Archive directories outside live_data/ to absorb as well (replay). */
   extraArchiveDirs?: readonly string[];
   legacyOffsetMinutes?: number;
@@ -44,16 +48,22 @@ export interface BatchSummary {
   byReason: ReasonCount[]; quarantineDir: string;
   /** Input files by what this run did with them, and the UTC days it recomputed. */
   inputs: { read: number; unchanged: number; gone: number; reread: number; dirtyDays: number; goldDays: number };
+  /** The alert and anomaly views: days stepped through the rules again, alert segments and anomalous readings published for them. */
+  episodes: { days: number; segments: number; anomalyPoints: number; modelsTrained: number };
   /** The anomaly model published with the views (null when silver held nothing to learn from). */
   model: { version: number; trainingRows: number; hosts: number } | null;
 }
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
 const DAY = 86_400_000;
 
-/** Complete up to the start of the current hour, or of the earliest hour an archive file is still being written for. */
+/**
+ * Complete up to the start of the current minute, or of the earliest hour an archive file is
+ * still being written for (while the speed layer runs, that is the current hour). Before the
+ * speed layer has run, history generated up to now is covered up to now.
+ */
 export function computeWatermark(now: number, inProgressHours: readonly number[], previous: number | null): number {
-  const candidate = Math.min(Math.floor(now / HOUR) * HOUR, ...inProgressHours);
+  const candidate = Math.min(Math.floor(now / MINUTE) * MINUTE, ...inProgressHours);
   return Math.max(candidate, previous ?? Number.NEGATIVE_INFINITY);
 }
 
@@ -220,6 +230,10 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const watermark = computeWatermark(started, run.found.inProgressHours, previous);
     const plan = await planDays(ctx, run, previous, watermark);
     const rebuilt = await rebuildDays(ctx, run, plan, watermark);
+    const episodes = await computeEpisodeViews({
+      duck, pool, dataDir: options.dataDir, watermark, previousWatermark: previous, forReadings: options.alertForReadings ?? DEFAULT_FOR_READINGS, full: run.full,
+      silverDays: await silverDays(options.dataDir), dirtyDays: plan.dirtyDays, goldDays: plan.goldDays, phase,
+    });
     // Nothing new and the watermark where it was: the published model is still the one
     // these 7 days give, so it is not trained again.
     const unchangedWindow = plan.goldDays.length === 0 && previous === watermark;
@@ -232,6 +246,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const summary: BatchSummary = {
       runId, watermark: new Date(watermark), seconds: 0, full: run.full, rowsRead, rowsValid: rowsRead - quarantined, silverRows: await silverRowCount(duck, options.dataDir),
       deduplicated: rebuilt.deduplicated, quarantined, filesQuarantined: run.unreadable, bySource: absorbed.bySource, byReason: absorbed.byReason, quarantineDir: run.quarantineDir, model: null,
+      episodes: { days: episodes.carries.length, segments: episodes.segments.length, anomalyPoints: episodes.points.length, modelsTrained: episodes.models.filter((m) => m.model).length },
       inputs: { read: absorbed.records.length, unchanged: diff.unchanged.length, gone: diff.gone.length, reread: rebuilt.reread, dirtyDays: plan.dirtyDays.length, goldDays: plan.goldDays.length },
     };
     phase('publishing to PostgreSQL');
@@ -240,7 +255,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       runId, startedAt: new Date(started), finishedAt: new Date(), watermark: summary.watermark, rowsRead,
       rowsKept: summary.silverRows, rowsQuarantined: quarantined, rowsDeduplicated: rebuilt.deduplicated, filesQuarantined: run.unreadable.length,
       sources: absorbed.bySource, reasons: absorbed.byReason, seconds: summary.seconds, model,
-    }, { days: run.full ? 'all' : plan.goldDays, diff, read: absorbed.records }, options.beforeSwap);
+    }, { days: run.full ? 'all' : plan.goldDays, diff, read: absorbed.records, episodes }, options.beforeSwap);
     if (model && published.modelVersion !== null) {
       summary.model = { version: published.modelVersion, trainingRows: model.trainingRows, hosts: Object.keys(model.hosts).length };
     }

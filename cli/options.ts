@@ -39,6 +39,15 @@ export function utcDay(value: string): number {
   return ms;
 }
 
+/** An instant: `now` (the current minute), a UTC day YYYY-MM-DD (its midnight), or ISO-8601 with a zone. */
+export function instant(value: string): number {
+  if (value === 'now') return Math.floor(Date.now() / 60_000) * 60_000;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return utcDay(value);
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new InvalidArgumentError('expected now, a date YYYY-MM-DD or an ISO-8601 time with a zone (2026-12-01T09:30Z)');
+  return ms;
+}
+
 export function todayUtc(now = Date.now()): number {
   return Math.floor(now / 86_400_000) * 86_400_000;
 }

@@ -4,6 +4,7 @@
 import { cpuLevel, type Metric } from '../telemetry/index.ts';
 import type { Pool } from '../infra/index.ts';
 import { hostBuckets, iso, regionMinutes, WATERMARK_CTE } from './merged.ts';
+import { MERGED_ALERTS_SQL, MERGED_ANOMALIES_SQL } from './merged-alerts.ts';
 
 export interface Range { from: number; to: number }
 
@@ -107,20 +108,16 @@ export async function latestHosts(pool: Pool, region: string | null) {
   return result.rows.map((r) => ({ ...r, ts: (r.ts as Date).toISOString(), cpu_level: cpuLevel(r.cpu_pct as number | null) }));
 }
 
+/** Alert episodes open at some time in the range: batch episodes before the watermark, realtime ones from it (merged-alerts.ts). */
 export async function alerts(pool: Pool, status: string, kind: string, range: Range, region: string | null, limit: number) {
-  const result = await pool.query(`SELECT alert_id, region, host_id, rule, kind, severity, metric, status, opened_at, resolved_at, peak_value, last_value, detail
-    FROM alerts WHERE ($1 = 'all' OR status = $1) AND ($6 = 'all' OR kind = $6) AND ($2::text IS NULL OR region = $2) AND opened_at < $4
-      AND (resolved_at IS NULL OR resolved_at >= $3)
-    ORDER BY opened_at DESC LIMIT $5`, [status, region, iso(range.from), iso(range.to), limit, kind]);
+  const result = await pool.query(MERGED_ALERTS_SQL, [iso(range.from), iso(range.to), region, status, kind, limit]);
   return result.rows.map((r) => ({ ...r, alert_id: Number(r.alert_id), duration_s: ((r.resolved_at ?? new Date()).getTime() - r.opened_at.getTime()) / 1000 }));
 }
 
-/** Readings the speed layer scored as anomalous, the highest scores first when more than `limit` fall in the range. */
+/** Anomalous readings, batch-scored before the watermark and speed-scored from it; the highest scores first when more than `limit` fall in the range. */
 export async function anomalies(pool: Pool, range: Range, region: string | null, host: string | null, limit: number) {
-  const result = await pool.query(`SELECT * FROM (SELECT event_id, ts, region, host_id, score, metric, value, z, reason, model_version FROM anomaly_points
-      WHERE ts >= $1 AND ts < $2 AND ($3::text IS NULL OR region = $3) AND ($4::text IS NULL OR host_id = $4) ORDER BY score DESC LIMIT $5) top
-    ORDER BY ts`, [iso(range.from), iso(range.to), region, host, limit]);
-  return result.rows.map((r) => ({ ...r, ts: (r.ts as Date).toISOString(), model_version: Number(r.model_version) }));
+  const result = await pool.query(MERGED_ANOMALIES_SQL, [iso(range.from), iso(range.to), region, host, limit]);
+  return result.rows.map((r) => ({ ...r, ts: (r.ts as Date).toISOString(), model_version: r.model_version === null ? null : Number(r.model_version) }));
 }
 
 /** The model the speed layer scores with: its version and thresholds, not its trees. */

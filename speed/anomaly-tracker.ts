@@ -66,9 +66,10 @@ export class AnomalyTracker {
       const key = keyOf(record.region, record.host_id);
       const before = states.get(key) ?? this.states.get(key) ?? initialAnomalyState(features.length);
       const values = features.map((f) => record[f]);
-      const { state, score, change } = stepAnomaly(scorer, before, { region: record.region, host: record.host_id, ts: record.ts, values }, this.forReadings);
+      const { state, score, change, silenced } = stepAnomaly(scorer, before, { region: record.region, host: record.host_id, ts: record.ts, values }, this.forReadings);
       states.set(key, state);
       if (score.score >= 1) points.push({ record, score });
+      if (silenced) ops.push({ region: record.region, host_id: record.host_id, kind: 'anomaly', change: silenced, rule: { ...ANOMALY_RULE, metric: features[0] as Metric, severity: 'warning' } });
       if (change) {
         ops.push({
           region: record.region, host_id: record.host_id, kind: 'anomaly', change,

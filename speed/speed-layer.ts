@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { createPool, DLQ_TOPIC, inTransaction, startOwning, type Logger, type Pool, type ResourceStack } from '../infra/index.ts';
-import { AlertTracker, applyAlertOps } from './alert-tracker.ts';
+import { AlertTracker, applyAlertOps, closeSilentAlerts } from './alert-tracker.ts';
 import { AnomalyTracker, loadNewestModel, storeAnomalyPoints } from './anomaly-tracker.ts';
 import { ColdArchive } from './cold-archive.ts';
 import { sendDeadLetters } from './dead-letters.ts';
@@ -17,6 +17,9 @@ import { followWatermark, type WatermarkFollower } from './expiry.ts';
 import { countRejects, storeHotRecords } from './hot-sink.ts';
 import { SpeedMetrics, writeStatus, type MetricsSnapshot } from './metrics.ts';
 import { BatchAbandoned, retryUntilStored, type RetryContext } from './retry.ts';
+
+/** How often alerts of hosts that fell silent are closed (telemetry's ALERT_SILENCE_MS rule). */
+const SILENCE_SWEEP_MS = 30_000;
 
 export interface SpeedLayerOptions {
   kafka: Kafka;
@@ -151,6 +154,8 @@ async function openSpeedLayer(options: SpeedLayerOptions, resources: ResourceSta
   resources.defer('status timer', () => clearInterval(statusTimer));
   const rollTimer = setInterval(() => void archive.rollIdle().catch((error: unknown) => logger?.warn({ err: error }, 'archive roll failed')), 1_000);
   resources.defer('archive roll timer', () => clearInterval(rollTimer));
+  const silenceTimer = setInterval(() => void closeSilentAlerts(pool).catch((error: unknown) => logger?.warn({ err: error }, 'could not close the alerts of silent hosts')), SILENCE_SWEEP_MS);
+  resources.defer('silence sweep timer', () => clearInterval(silenceTimer));
   const watermark: WatermarkFollower = resources.own('watermark follower', followWatermark({
     pool, databaseUrl: options.databaseUrl, schema: options.schema, overlapMs: options.expiryOverlapMs, onWatermark: reloadModel.reload, ...(logger ? { logger } : {}),
   }), (w) => w.close());

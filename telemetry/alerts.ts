@@ -60,7 +60,8 @@ export const INACTIVE: AlertState = Object.freeze({ phase: 'inactive', breaches:
 export type AlertChange =
   | { type: 'fired'; at: number; since: number; value: number; peak: number }
   | { type: 'peaked'; at: number; value: number; peak: number }
-  | { type: 'resolved'; at: number; value: number; peak: number };
+  /** `value` is the reading that cleared it, or null when the host fell silent (`silent`). */
+  | { type: 'resolved'; at: number; value: number | null; peak: number; silent?: true };
 
 /**
  * One reading's effect on a rule, Prometheus style: the condition must hold for
@@ -89,4 +90,51 @@ export function stepAlert(
     return { state: { phase: 'firing', breaches, since, peak }, change: { type: 'fired', at: ts, since, value, peak } };
   }
   return { state: { phase: 'pending', breaches, since, peak }, change: null };
+}
+
+/**
+ * A host silent for longer than this ends its open episodes, in both layers and by the same
+ * rule: a firing alert is resolved at the host's last reading + this span (`silent`), and a
+ * pending breach is forgotten (readings "in a row" need the host to keep reporting). 15
+ * minutes outlasts three missed readings of a 5-minute series.
+ */
+export const ALERT_SILENCE_MS = 15 * 60_000;
+
+/** Silence's effect at `now` on one rule's state, for a host last heard from at `lastSeen`. */
+export function silenceAlert(state: AlertState, lastSeen: number | null, now: number): { state: AlertState; change: AlertChange | null } {
+  if (state.phase === 'inactive' || lastSeen === null || now - lastSeen <= ALERT_SILENCE_MS) return { state, change: null };
+  if (state.phase === 'pending') return { state: INACTIVE, change: null };
+  return { state: INACTIVE, change: { type: 'resolved', at: lastSeen + ALERT_SILENCE_MS, value: null, peak: state.peak, silent: true } };
+}
+
+/** One host's threshold alerts: a state per rule of THRESHOLD_RULES (same order), and when it was last heard from. */
+export interface HostAlerts { lastSeen: number | null; rules: readonly AlertState[] }
+export const NO_HOST_ALERTS: HostAlerts = Object.freeze({ lastSeen: null, rules: Object.freeze(THRESHOLD_RULES.map(() => INACTIVE)) });
+export interface RuleChange { rule: ThresholdRule; change: AlertChange }
+
+/** Silence at `now` on every rule of a host (a sweep, or the end of the data a batch covers). */
+export function silenceHostAlerts(host: HostAlerts, now: number): { host: HostAlerts; changes: RuleChange[] } {
+  const changes: RuleChange[] = [];
+  const rules = host.rules.map((state, i) => {
+    const silenced = silenceAlert(state, host.lastSeen, now);
+    if (silenced.change) changes.push({ rule: THRESHOLD_RULES[i] as ThresholdRule, change: silenced.change });
+    return silenced.state;
+  });
+  return { host: changes.length === 0 && rules.every((r, i) => r === host.rules[i]) ? host : { lastSeen: host.lastSeen, rules }, changes };
+}
+
+/**
+ * One reading of a host through every threshold rule — the one implementation both layers
+ * run: silence since the host's previous reading first, then each rule's stepAlert.
+ */
+export function stepHostAlerts(host: HostAlerts, reading: { ts: number } & Partial<Record<Metric, number | null>>, forReadings = DEFAULT_FOR_READINGS): { host: HostAlerts; changes: RuleChange[] } {
+  const silenced = silenceHostAlerts(host, reading.ts);
+  const changes = [...silenced.changes];
+  const rules = silenced.host.rules.map((state, i) => {
+    const rule = THRESHOLD_RULES[i] as ThresholdRule;
+    const stepped = stepAlert(state, rule, reading[rule.metric] ?? null, reading.ts, forReadings);
+    if (stepped.change) changes.push({ rule, change: stepped.change });
+    return stepped.state;
+  });
+  return { host: { lastSeen: Math.max(host.lastSeen ?? Number.NEGATIVE_INFINITY, reading.ts), rules }, changes };
 }

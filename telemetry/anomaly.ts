@@ -5,7 +5,7 @@
 // repeats one value far longer than it ever did in training is anomalous too (stuck sensor),
 // which no point-wise score can see.
 
-import { INACTIVE, stepAlert, type AlertChange, type AlertState } from './alerts.ts';
+import { INACTIVE, silenceAlert, stepAlert, type AlertChange, type AlertState } from './alerts.ts';
 import { compileForest, compiledScore, fitIsolationForest, type CompiledForest, type IsolationForest } from './isolation-forest.ts';
 import type { Metric } from './record.ts';
 
@@ -162,19 +162,22 @@ interface Entity { hosts: (FeatureBaseline | null)[] | null; region: (Spread | n
 export const ANOMALY_RULE = { id: 'anomaly', fireAbove: 1, clearBelow: ANOMALY_CLEAR_BELOW } as const;
 
 /** Where one host stands: its anomaly alert, and how long each feature has repeated. */
-export interface HostAnomalyState { alert: AlertState; last: (number | null)[]; runs: number[] }
+export interface HostAnomalyState { alert: AlertState; last: (number | null)[]; runs: number[]; lastSeen: number | null }
 
 export function initialAnomalyState(features: number): HostAnomalyState {
-  return { alert: INACTIVE, last: new Array<number | null>(features).fill(null), runs: new Array<number>(features).fill(0) };
+  return { alert: INACTIVE, last: new Array<number | null>(features).fill(null), runs: new Array<number>(features).fill(0), lastSeen: null };
 }
 
 /**
  * One reading's effect: its score (a stuck feature outranks the forest), and the anomaly
  * alert stepped with the same pending/firing/resolved lifecycle as threshold alerts.
+ * `silenced` is the resolution of an alert the host's silence before this reading ended.
  */
 export function stepAnomaly(
   scorer: AnomalyScorer, state: HostAnomalyState, reading: { region: string; host: string; ts: number; values: readonly (number | null)[] }, forReadings: number,
-): { state: HostAnomalyState; score: AnomalyScore; change: AlertChange | null } {
+): { state: HostAnomalyState; score: AnomalyScore; change: AlertChange | null; silenced: AlertChange | null } {
+  // A host that fell silent ends its anomaly alert as it ends threshold alerts (alerts.ts).
+  const silenced = silenceAlert(state.alert, state.lastSeen, reading.ts);
   const last = [...state.last];
   const runs = [...state.runs];
   let score = scorer.score(reading.region, reading.host, reading.ts, reading.values);
@@ -184,8 +187,9 @@ export function stepAnomaly(
     const stuck = (runs[i] as number) / scorer.runLength(reading.region, reading.host, i, value);
     if (stuck >= 1 && stuck > score.score) score = { ...score, score: stuck, metric: scorer.model.features[i] as string, z: 0, reason: 'flatline' };
   });
-  const stepped = stepAlert(state.alert, ANOMALY_RULE, score.score, reading.ts, score.score >= ANOMALY_SEVERE ? 1 : forReadings);
-  return { state: { alert: stepped.state, last, runs }, score, change: stepped.change };
+  const stepped = stepAlert(silenced.state, ANOMALY_RULE, score.score, reading.ts, score.score >= ANOMALY_SEVERE ? 1 : forReadings);
+  const lastSeen = Math.max(state.lastSeen ?? Number.NEGATIVE_INFINITY, reading.ts);
+  return { state: { alert: stepped.state, last, runs, lastSeen }, score, change: stepped.change, silenced: silenced.change };
 }
 
 export interface TrainingSample { region: string; host: string; ts: number; values: (number | null)[] }

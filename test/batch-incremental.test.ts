@@ -52,10 +52,19 @@ async function silverChecksum(dataDir: string): Promise<string> {
   }
 }
 
+/** The alert and anomaly batch views, each in a total order (models by their JSON). */
+const EPISODE_VIEWS: Record<string, string> = {
+  batch_alert_segments: 'SELECT * FROM batch_alert_segments ORDER BY day, region, host_id, rule, opened_at',
+  batch_anomaly_points: 'SELECT * FROM batch_anomaly_points ORDER BY day, event_id',
+  batch_alert_carry: 'SELECT day, states_hash FROM batch_alert_carry ORDER BY day',
+  batch_day_models: 'SELECT day, training_rows, md5(model::text) AS model FROM batch_day_models ORDER BY day',
+};
+
 async function goldChecksums(db: IsolatedSchema): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const table of GOLD_TABLES) {
-    const rows = await db.pool.query(`SELECT * FROM ${quoteIdentifier(table)} ORDER BY 1, 2, 3, 4`);
+  const queries = { ...Object.fromEntries(GOLD_TABLES.map((t) => [t, `SELECT * FROM ${quoteIdentifier(t)} ORDER BY 1, 2, 3, 4`])), ...EPISODE_VIEWS };
+  for (const [table, sql] of Object.entries(queries)) {
+    const rows = await db.pool.query(sql);
     out[table] = `${rows.rowCount} ${createHash('sha256').update(JSON.stringify(rows.rows)).digest('hex')}`;
   }
   return out;
@@ -128,6 +137,21 @@ describe('incremental batch runs equal a full recompute', () => {
     const summary = await run();
     expect(summary.deduplicated).toBe(15);
     expect(summary.inputs.dirtyDays).toBe(2);
+    await expectSameAsFull();
+  });
+
+  it('steps an alert across midnight as one episode, on the days it spans', async () => {
+    const midnight = TODAY - DAY;
+    // lab-hot runs at 95 % CPU from 23:40 to 00:20, then cools down: one cpu_critical episode.
+    const events = Array.from({ length: 46 }, (_, i) => ({ id: `hot-${i}`, ts: midnight - 20 * 60_000 + i * 60_000, host: 'lab-hot', cpu: i <= 40 ? 95 : 10 }));
+    await writeArchive(hourDir(join(dataDir, 'live_data', 'stream_run_c'), midnight - 3_600_000), 'part-00001.jsonl', events.filter((e) => e.ts < midnight));
+    await writeArchive(hourDir(join(dataDir, 'live_data', 'stream_run_c'), midnight), 'part-00001.jsonl', events.filter((e) => e.ts >= midnight));
+    await run();
+    const segments = await incremental.pool.query<{ day: string; opened_at: Date; resolved_at: Date | null; closed_by: string | null }>(
+      `SELECT day::text AS day, opened_at, resolved_at, closed_by FROM batch_alert_segments WHERE host_id = 'lab-hot' AND rule = 'cpu_critical' ORDER BY day`);
+    expect(segments.rows.map((r) => r.day)).toEqual([day(-2), day(-1)]);
+    expect(new Set(segments.rows.map((r) => r.opened_at.getTime()))).toEqual(new Set([midnight - 18 * 60_000])); // the third reading in a row
+    expect(segments.rows[1]).toMatchObject({ resolved_at: new Date(midnight + 21 * 60_000), closed_by: 'clear' });
     await expectSameAsFull();
   });
 

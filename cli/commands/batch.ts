@@ -18,6 +18,8 @@ function printSummary(summary: import('../../batch/index.ts').BatchSummary): voi
   if (summary.model) console.log(`  anomaly model v${summary.model.version}: ${summary.model.hosts} hosts, trained on ${summary.model.trainingRows} readings`);
   const i = summary.inputs;
   console.log(`  ${summary.full ? 'full run' : 'incremental run'}: ${i.read} files read, ${i.unchanged} unchanged (${i.reread} of them read again for their days), ${i.gone} gone; ${i.dirtyDays} dirty day(s) in silver, ${i.goldDays} day(s) of gold published`);
+  const e = summary.episodes;
+  if (e.days > 0) console.log(`  alerts and anomalies: ${e.days} day(s) stepped through the rules, ${e.segments} alert segment(s), ${e.anomalyPoints} anomalous reading(s), ${e.modelsTrained} day model(s) trained`);
   console.log(`batch ${summary.runId}: ${summary.silverRows} readings in silver (${summary.deduplicated} duplicates removed, ${summary.quarantined} rows quarantined to ${summary.quarantineDir}); watermark ${summary.watermark.toISOString()}; ${summary.seconds.toFixed(1)} s`);
 }
 
@@ -29,7 +31,7 @@ async function runOnce(config: Config, logger: Logger, extraArchiveDirs: string[
   const { runBatch } = await import('../../batch/index.ts');
   const summary = await runBatch({
     dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.dbSchema, memoryLimit: config.batch.memoryLimit,
-    extraArchiveDirs, logger, full, onPhase: (phase) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${phase}…`),
+    alertForReadings: config.speed.alertForReadings, extraArchiveDirs, logger, full, onPhase: (phase) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${phase}…`),
   });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   printSummary(summary);
@@ -47,6 +49,10 @@ Incremental runs: the batch layer records every input file it absorbed (path, si
 SHA-256, the UTC days its rows fall in). A run reads only files that are new or changed,
 plus the unchanged files that share a day with them, and rebuilds just those days (and the
 days the watermark moved over); --full recomputes everything and gives the same result.
+
+Alerts and anomalies are batch views too: each recomputed day's silver is streamed, host by
+host in time order, through the speed layer's own rules (PULSE_ALERT_FOR_READINGS), from
+the state the day before ended in, and scored by the model trained on the 7 days before it.
 
 Silver is a Hive-partitioned Parquet dataset, $PULSE_DATA_DIR/silver/date=YYYY-MM-DD/region=R/
 readings.parquet (zstd; region and date are in the path only). Another engine reads it with

@@ -6,7 +6,7 @@ import { HISTORY_REGIONS, type HistoryRegion } from '../../telemetry/index.ts';
 import { createKafka, createLogger, ensurePulseTopics, requireKafka } from '../../infra/index.ts';
 import { closeOnSignal, every } from '../lifecycle.ts';
 import type { ConfigSource } from '../main.ts';
-import { integer, nonNegativeNumber, positiveInt, regionList, todayUtc, utcDay } from '../options.ts';
+import { instant, integer, nonNegativeNumber, positiveInt, regionList, todayUtc } from '../options.ts';
 import { progressBar } from '../progress.ts';
 
 interface LiveFlags {
@@ -15,7 +15,7 @@ interface LiveFlags {
 
 interface HistoryFlags {
   out?: string; serversPerRegion: number; days: number; interval: number; seed: number;
-  regions: HistoryRegion[]; end?: number; incidentRate: number;
+  regions: HistoryRegion[]; end?: number; from?: number; newestSchema?: boolean; incidentRate: number;
 }
 
 export function registerGenerateCommands(program: Command, getConfig: ConfigSource): void {
@@ -29,7 +29,9 @@ export function registerGenerateCommands(program: Command, getConfig: ConfigSour
     .option('--interval <seconds>', 'seconds between a host\'s readings (must divide 86400)', positiveInt, 60)
     .option('--seed <s>', 'random seed', integer, 42)
     .option('--regions <list>', 'comma-separated regions', regionList, [...HISTORY_REGIONS])
-    .option('--end <YYYY-MM-DD>', 'UTC day the history ends at (exclusive; default: today)', utcDay)
+    .option('--end <when>', 'where the history ends (exclusive): a UTC day YYYY-MM-DD (its midnight), now (the current minute) or an ISO time; default: today\'s midnight', instant)
+    .option('--from <when>', 'where it starts (inclusive), instead of --days before --end', instant)
+    .option('--newest-schema', 'every region writes its newest schema throughout (default: each changes schema once, part-way)')
     .option('--incident-rate <r>', 'expected labeled incidents per host per day', nonNegativeNumber, 0.25)
     .action(async (flags: HistoryFlags) => {
       const outDir = flags.out ?? join(getConfig().dataDir, 'historical');
@@ -38,6 +40,7 @@ export function registerGenerateCommands(program: Command, getConfig: ConfigSour
       const summary = await writeHistory(outDir, {
         serversPerRegion: flags.serversPerRegion, days: flags.days, intervalSeconds: flags.interval, seed: flags.seed,
         regions: flags.regions, end: flags.end ?? todayUtc(), incidentRate: flags.incidentRate,
+        ...(flags.from !== undefined ? { from: flags.from } : {}), ...(flags.newestSchema ? { schemas: 'newest' as const } : {}),
       }, (done, total) => bar.update(done, total));
       bar.stop();
       const mb = (summary.bytes / 1_048_576).toFixed(1);

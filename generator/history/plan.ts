@@ -15,8 +15,12 @@ export interface HistoryOptions {
   intervalSeconds: number;
   seed: number;
   regions: readonly HistoryRegion[];
-  /** End of the history (exclusive), epoch ms at a UTC midnight. */
+  /** End of the history (exclusive), epoch ms: a UTC midnight, or the current minute for history up to now. */
   end: number;
+  /** Start (inclusive); default `end` minus `days` days. A backfill starts where the last history or live event left off. */
+  from?: number;
+  /** 'newest': every region writes its newest schema throughout (a backfill continues where live left off); default: each region changes schema once. */
+  schemas?: 'evolving' | 'newest';
   /** Expected incidents per host per day. */
   incidentRate: number;
 }
@@ -39,9 +43,10 @@ export function versionAt(plan: Pick<HistoryPlan, 'changeAt'>, region: HistoryRe
 export function planHistory(options: HistoryOptions): HistoryPlan {
   if (86_400 % options.intervalSeconds !== 0) throw new RangeError('--interval must divide a day (86400 s) evenly');
   const to = options.end;
-  const from = to - options.days * DAY_MS;
+  const from = options.from ?? to - options.days * DAY_MS;
+  if (!(from < to)) throw new RangeError('the history must start before it ends');
   const hosts = fleet(options.regions, options.serversPerRegion, options.seed, options.intervalSeconds);
-  const changeAt = schemaChangeTimes(from, to);
+  const changeAt = options.schemas === 'newest' ? { india: from, usa: from, germany: from } : schemaChangeTimes(from, to);
   const incidents = hosts.flatMap((host) => planIncidents({
     region: host.region, hostId: host.hostId, from, to, ratePerDay: options.incidentRate,
     kindsAt: (ts) => visibleKinds(versionAt({ changeAt }, host.region, ts)),
@@ -74,5 +79,5 @@ export function* historyRows(plan: HistoryPlan): Generator<HistoryRow> {
 }
 
 export function totalRows(plan: HistoryPlan): number {
-  return (plan.options.days * 86_400 / plan.options.intervalSeconds) * plan.hosts.length;
+  return Math.ceil((plan.to - plan.from) / (plan.options.intervalSeconds * 1000)) * plan.hosts.length;
 }

@@ -1,5 +1,8 @@
 // One host's readings every minute over four hours with a single incident of the given
-// kind in the middle, encoded as the live generator encodes them, with its label.
+// kind in the middle, encoded as the live generator encodes them, with its label. They fall
+// on the host's own sampling instants (its phase within the minute), as the history of the
+// same fleet samples it: where that history covers the hours, a batch run deduplicates the
+// two (the live copy wins) instead of interleaving two readings a minute.
 
 import type { Message } from 'kafkajs';
 import { hostProfile } from '../../generator/signals/fleet.ts';
@@ -15,7 +18,8 @@ export function incidentReadings(kind: IncidentKind, from: number): { messages: 
   const model = new HostModel(profile, from, [incident]);
   const schema = schemaFor('germany', 2);
   const messages: Message[] = [];
-  for (let ts = from; ts < from + 4 * 3_600_000; ts += 60_000) {
+  const phase = profile.phaseSeconds * 1000;
+  for (let ts = from + phase; ts < from + 4 * 3_600_000; ts += 60_000) {
     messages.push({ key: profile.hostId, value: JSON.stringify(toNativeRecord(schema, profile.hostId, model.read(ts))), headers: { [SCHEMA_HEADER]: schema.tag } });
   }
   return { messages, host: profile.hostId, label: toLabel(incident) };

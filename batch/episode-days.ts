@@ -1,0 +1,149 @@
+// Alerts and anomalies as batch views, incremental like the rest: which days to step
+// through the rules again, and with what. A day is recomputed when its silver or gold is
+// (dirty, or the watermark moved over it), when its walk-forward model changed (a dirty
+// day among the 7 before it), or when the day before it now ends in another state. Each day
+// starts from the state the day before ended in, and is scored by the model trained on the
+// 7 days before it (batch_day_models keeps them, so an unchanged window is not retrained).
+
+import { createHash } from 'node:crypto';
+import type { Pool } from '../infra/index.ts';
+import { AnomalyScorer, METRICS, THRESHOLD_RULES, ANOMALY_FEATURES, type AnomalyModel, type Metric } from '../telemetry/index.ts';
+import { trainAnomalyModel } from './anomaly-training.ts';
+import type { Duck } from './duck.ts';
+import { parseCarry, serializeCarry, stepDay, type AlertSegment, type AnomalyPointRow, type Carry, type DayColumns } from './episodes.ts';
+import { silverRelation } from './silver.ts';
+
+const DAY = 86_400_000;
+const MODEL_WINDOW_DAYS = 7;
+const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`);
+
+export interface EpisodeViews {
+  /** Days whose rows of the four tables are replaced (`all`: a full run). */
+  days: readonly string[] | 'all';
+  segments: AlertSegment[];
+  points: AnomalyPointRow[];
+  carries: { day: string; states: string; hash: string }[];
+  /** Days whose walk-forward model was trained again (null: nothing to learn from); the others keep theirs. */
+  models: { day: string; trainingRows: number; model: AnomalyModel | null }[];
+}
+
+export interface EpisodeInput {
+  duck: Duck; pool: Pool; dataDir: string; watermark: number; previousWatermark: number | null; forReadings: number; full: boolean;
+  /** Every day silver holds after this run's rebuild, sorted. */
+  silverDays: readonly string[];
+  dirtyDays: readonly string[];
+  goldDays: readonly string[];
+  phase: (name: string) => void;
+}
+
+/** Days to step at first: the gold days, and the days whose model window holds a dirty day; for a day that is gone, the day after it. */
+function initialDays(input: EpisodeInput, covered: readonly string[]): Set<string> {
+  if (input.full) return new Set(covered);
+  const wanted = new Set(input.goldDays.filter((d) => covered.includes(d)));
+  for (const dirty of input.dirtyDays) {
+    const start = dayStart(dirty);
+    for (const day of covered) {
+      const after = (dayStart(day) - start) / DAY;
+      if (after >= 1 && after <= MODEL_WINDOW_DAYS) wanted.add(day);
+    }
+    if (!covered.includes(dirty)) {
+      const next = covered.find((d) => d > dirty);
+      if (next) wanted.add(next);
+    }
+  }
+  return wanted;
+}
+
+const METRICS_READ: Metric[] = [...new Set<Metric>([...THRESHOLD_RULES.map((r) => r.metric), ...ANOMALY_FEATURES])].filter((m) => METRICS.includes(m));
+
+/**
+ * A day's covered readings in (region, host, time) order, as columns. Strings are costly to
+ * bring out of DuckDB row by row, so hosts come as one row per host (with its count) and
+ * event ids only for the readings that need one (anomalous points), by position.
+ */
+async function dayRows(input: EpisodeInput, day: string): Promise<DayColumns> {
+  const silver = await silverRelation(input.dataDir, [day]);
+  if (!silver) return { ts_ms: [], hosts: [], metrics: {}, eventIds: async () => [] };
+  await input.duck.run(`CREATE OR REPLACE TEMP TABLE day_rows AS SELECT row_number() OVER (ORDER BY region, host_id, ts_ms, event_id) - 1 AS rn,
+    event_id, ts_ms, region, host_id, ${METRICS_READ.join(', ')} FROM ${silver} WHERE ts_ms < ${input.watermark}`);
+  const hosts = await input.duck.rows<{ region: string; host_id: string; n: bigint }>('SELECT region, host_id, count(*) AS n FROM day_rows GROUP BY 1, 2 ORDER BY min(rn)');
+  const columns = await input.duck.columns(`SELECT ts_ms, ${METRICS_READ.join(', ')} FROM day_rows ORDER BY rn`);
+  const numbers = (values: unknown[] | undefined) => (values ?? []).map((v) => (v === null || v === undefined ? null : Number(v)));
+  return {
+    ts_ms: (columns.ts_ms ?? []).map(Number), hosts: hosts.map((h) => ({ region: h.region, host: h.host_id, rows: Number(h.n) })),
+    metrics: Object.fromEntries(METRICS_READ.map((m) => [m, numbers(columns[m])])),
+    eventIds: async (positions) => {
+      if (positions.length === 0) return [];
+      const found = await input.duck.columns(`SELECT rn, event_id FROM day_rows WHERE rn IN (SELECT unnest([${positions.join(', ')}]::BIGINT[])) ORDER BY rn`);
+      const byPosition = new Map((found.rn ?? []).map((rn, i) => [Number(rn), found.event_id?.[i] as string]));
+      return positions.map((p) => byPosition.get(p) as string);
+    },
+  };
+}
+
+/** The walk-forward model of `day`: the published one when its window did not change, else trained on the 7 days before it. */
+async function modelOf(input: EpisodeInput, day: string, published: ReadonlySet<string>): Promise<{ model: AnomalyModel | null; trained: boolean }> {
+  const start = dayStart(day);
+  const window = input.silverDays.filter((d) => dayStart(d) < start && dayStart(d) >= start - MODEL_WINDOW_DAYS * DAY);
+  const windowChanged = input.dirtyDays.some((d) => dayStart(d) < start && dayStart(d) >= start - MODEL_WINDOW_DAYS * DAY);
+  if (!input.full && !windowChanged && published.has(day)) {
+    const stored = await input.pool.query<{ model: AnomalyModel }>('SELECT model FROM batch_day_models WHERE day = $1', [day]);
+    if (stored.rows[0]) return { model: stored.rows[0].model, trained: false };
+  }
+  const silver = window.length > 0 ? await silverRelation(input.dataDir, window) : null;
+  return { model: silver ? await trainAnomalyModel(input.duck, { table: silver, before: start }) : null, trained: true };
+}
+
+/** The published carry a day starts from: the newest one before it (every day's carry holds every host seen so far). */
+async function publishedCarryBefore(pool: Pool, day: string): Promise<Carry> {
+  const row = await pool.query<{ states: string }>('SELECT states::text AS states FROM batch_alert_carry WHERE day < $1 ORDER BY day DESC LIMIT 1', [day]);
+  return row.rows[0] ? parseCarry(row.rows[0].states) : new Map();
+}
+
+export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeViews> {
+  const covered = input.silverDays.filter((d) => dayStart(d) < input.watermark);
+  const wanted = initialDays(input, covered);
+  const published = (await input.pool.query<{ day: string; states_hash: string }>('SELECT day::text AS day, states_hash FROM batch_alert_carry ORDER BY day')).rows;
+  const hashes = new Map(published.map((r) => [r.day, r.states_hash]));
+  // The last day with data ends at the watermark, not at midnight: a host silent since then
+  // has its episodes closed. So it is stepped again on every run, and so is the day that was
+  // last before, once a newer one exists.
+  const last = covered.at(-1);
+  const lastBefore = published.at(-1)?.day;
+  if (input.previousWatermark !== input.watermark || last !== lastBefore) {
+    for (const day of [last, lastBefore]) if (day !== undefined && covered.includes(day)) wanted.add(day);
+  }
+  const modelDays = new Set((await input.pool.query<{ day: string }>('SELECT day::text AS day FROM batch_day_models')).rows.map((r) => r.day));
+  const views: EpisodeViews = { days: input.full ? 'all' : [], segments: [], points: [], carries: [], models: [] };
+  let carry: Carry = new Map();
+  let previous: string | null = null;
+  for (const [i, day] of covered.entries()) {
+    if (!wanted.has(day)) continue;
+    input.phase(`alerts and anomalies of ${day}`);
+    // Contiguous with the day stepped before: its new end state; else the published one (still valid, or that day would be here).
+    const start = previous !== null && previous === covered[i - 1] ? carry : input.full ? carry : await publishedCarryBefore(input.pool, day);
+    const { model, trained } = await modelOf(input, day, modelDays);
+    if (trained) views.models.push({ day, trainingRows: model?.trainingRows ?? 0, model });
+    const rows = await dayRows(input, day);
+    const stepped = stepDay({ day, rows, start, scorer: model ? new AnomalyScorer(model) : null, forReadings: input.forReadings, dayEnd: day === last ? input.watermark : Math.min(dayStart(day) + DAY, input.watermark) });
+    const ids = await rows.eventIds(stepped.points.map((p) => p.position));
+    stepped.points.forEach((p, k) => { p.event_id = ids[k] as string; });
+    views.segments.push(...stepped.segments);
+    views.points.push(...stepped.points);
+    const states = serializeCarry(stepped.carry);
+    const hash = createHash('sha256').update(states).digest('hex');
+    views.carries.push({ day, states, hash });
+    const next = covered[i + 1];
+    if (!input.full && hash !== hashes.get(day) && next) wanted.add(next);
+    carry = stepped.carry;
+    previous = day;
+  }
+  await input.duck.run('DROP TABLE IF EXISTS day_rows');
+  if (!input.full) {
+    const gone = input.dirtyDays.filter((d) => !covered.includes(d));
+    views.days = [...new Set([...wanted, ...gone])].sort();
+    for (const day of gone) views.models.push({ day, trainingRows: 0, model: null });
+  }
+  return views;
+}
+

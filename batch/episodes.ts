@@ -1,0 +1,202 @@
+// One UTC day of silver streamed through the speed layer's own rules (telemetry's
+// stepHostAlerts and stepAnomaly), host by host in time order, from every host's state at
+// the end of the day before: the alert episodes the day holds (a segment per episode and
+// day), the readings that scored as anomalous, and the states the next day starts from.
+// Pure: the caller reads the rows and publishes what comes out.
+
+import {
+  ANOMALY_RULE, initialAnomalyState, NO_HOST_ALERTS, silenceAlert, silenceHostAlerts, stepAnomaly, stepHostAlerts, THRESHOLD_RULES,
+  type AlertChange, type AnomalyScorer, type HostAlerts, type HostAnomalyState, type Metric,
+} from '../telemetry/index.ts';
+
+/** Where one host stands at the end of a day: what the next day's stepping starts from. */
+export interface HostCarry {
+  alerts: HostAlerts;
+  /** When each threshold rule's episode opened, while it fires (the episode's identity). */
+  opened: (number | null)[];
+  anomaly: HostAnomalyState | null;
+  /** The open anomaly episode: its opening and what it was about. */
+  anomalyOpened: { at: number; metric: string; detail: Record<string, unknown> } | null;
+}
+export type Carry = Map<string, HostCarry>;
+
+export interface AlertSegment {
+  day: string; region: string; host_id: string; rule: string; kind: 'threshold' | 'anomaly'; severity: string; metric: string;
+  opened_at: number; fire_above: number; clear_below: number;
+  /** The episode's peak so far (the episode's peak is the highest of its segments). */
+  segment_peak: number; last_value: number | null; resolved_at: number | null; closed_by: 'clear' | 'silence' | null; detail: Record<string, unknown>;
+}
+/** An anomalous reading; `event_id` is filled in from its `position` among the day's rows. */
+export interface AnomalyPointRow { day: string; position: number; event_id: string; ts: number; region: string; host_id: string; score: number; metric: string | null; value: number | null; z: number | null; reason: string }
+
+/** A day's readings as columns, sorted by region, host and time; `hosts` gives the runs of rows of each host, in that order. */
+export interface DayColumns {
+  ts_ms: number[]; hosts: { region: string; host: string; rows: number }[]; metrics: Partial<Record<Metric, (number | null)[]>>;
+  /** The event ids of the readings at these positions. */
+  eventIds(positions: readonly number[]): Promise<string[]>;
+}
+
+/** `region/host` (a region never holds '/'; JSON text in PostgreSQL may not hold NUL). */
+export const hostKey = (region: string, host: string) => `${region}/${host}`;
+const round = (v: number) => Math.round(v * 1000) / 1000;
+
+const freshHost = (): HostCarry => ({ alerts: NO_HOST_ALERTS, opened: THRESHOLD_RULES.map(() => null), anomaly: null, anomalyOpened: null });
+
+interface DayContext { day: string; forReadings: number; scorer: AnomalyScorer | null; segments: AlertSegment[]; points: AnomalyPointRow[] }
+
+/** Open segments of one host, keyed by rule id, seeded with the episodes still firing at the day's start. */
+function openSegments(ctx: DayContext, region: string, host: string, carry: HostCarry): Map<string, AlertSegment> {
+  const open = new Map<string, AlertSegment>();
+  THRESHOLD_RULES.forEach((rule, i) => {
+    const state = carry.alerts.rules[i];
+    const at = carry.opened[i];
+    if (state?.phase === 'firing' && at != null) {
+      open.set(rule.id, { day: ctx.day, region, host_id: host, rule: rule.id, kind: 'threshold', severity: rule.severity, metric: rule.metric, opened_at: at,
+        fire_above: rule.fireAbove, clear_below: rule.clearBelow, segment_peak: state.peak, last_value: null, resolved_at: null, closed_by: null, detail: {} });
+    }
+  });
+  if (carry.anomaly?.alert.phase === 'firing' && carry.anomalyOpened) open.set(ANOMALY_RULE.id, anomalySegment(ctx, region, host, carry.anomalyOpened, carry.anomaly.alert.peak));
+  return open;
+}
+
+function anomalySegment(ctx: DayContext, region: string, host: string, opened: NonNullable<HostCarry['anomalyOpened']>, peak: number): AlertSegment {
+  return { day: ctx.day, region, host_id: host, rule: ANOMALY_RULE.id, kind: 'anomaly', severity: 'warning', metric: opened.metric, opened_at: opened.at,
+    fire_above: ANOMALY_RULE.fireAbove, clear_below: ANOMALY_RULE.clearBelow, segment_peak: peak, last_value: null, resolved_at: null, closed_by: null, detail: opened.detail };
+}
+
+/** Applies one change to the host's open segments; a resolved segment is final. */
+function applyChange(ctx: DayContext, open: Map<string, AlertSegment>, ruleId: string, change: AlertChange, opening: () => AlertSegment): void {
+  if (change.type === 'fired') {
+    open.set(ruleId, { ...opening(), opened_at: change.at, segment_peak: change.peak, last_value: change.value });
+    return;
+  }
+  const segment = open.get(ruleId);
+  if (!segment) return;
+  segment.segment_peak = Math.max(segment.segment_peak, change.peak);
+  if (change.value !== null) segment.last_value = change.value;
+  if (change.type === 'resolved') {
+    segment.resolved_at = change.at;
+    segment.closed_by = change.silent ? 'silence' : 'clear';
+    ctx.segments.push(segment);
+    open.delete(ruleId);
+  }
+}
+
+/** Steps one host's readings [from, to) of the day; returns its state at the day's end (silence applied at `dayEnd`). */
+function stepHost(ctx: DayContext, rows: DayColumns, span: { region: string; host: string; from: number; to: number }, carry: HostCarry, dayEnd: number): HostCarry {
+  const { region, host, from, to } = span;
+  const open = openSegments(ctx, region, host, carry);
+  let { alerts, anomaly, anomalyOpened } = carry;
+  const opened = [...carry.opened];
+  const features = (ctx.scorer?.model.features ?? []) as Metric[];
+  if (ctx.scorer && !anomaly) anomaly = initialAnomalyState(features.length);
+  const thresholdOpening = (i: number) => () => {
+    const rule = THRESHOLD_RULES[i]!;
+    return { day: ctx.day, region, host_id: host, rule: rule.id, kind: 'threshold' as const, severity: rule.severity, metric: rule.metric, opened_at: 0,
+      fire_above: rule.fireAbove, clear_below: rule.clearBelow, segment_peak: 0, last_value: null, resolved_at: null, closed_by: null, detail: {} };
+  };
+  const applyRuleChanges = (changes: ReturnType<typeof stepHostAlerts>['changes']) => {
+    for (const { rule, change } of changes) {
+      const i = THRESHOLD_RULES.indexOf(rule);
+      if (change.type === 'fired') opened[i] = change.at;
+      if (change.type === 'resolved') opened[i] = null;
+      applyChange(ctx, open, rule.id, change, thresholdOpening(i));
+    }
+  };
+  const metricColumns = Object.entries(rows.metrics) as [Metric, (number | null)[]][];
+  for (let r = from; r < to; r += 1) {
+    const ts = rows.ts_ms[r] as number;
+    const reading: { ts: number } & Partial<Record<Metric, number | null>> = { ts };
+    for (const [metric, values] of metricColumns) reading[metric] = values[r] ?? null;
+    const stepped = stepHostAlerts(alerts, reading, ctx.forReadings);
+    alerts = stepped.host;
+    applyRuleChanges(stepped.changes);
+    if (!ctx.scorer || !anomaly) continue;
+    const scored = stepAnomaly(ctx.scorer, anomaly, { region, host, ts, values: features.map((f) => reading[f] ?? null) }, ctx.forReadings);
+    anomaly = scored.state;
+    const { score } = scored;
+    if (score.score >= 1) {
+      const value = score.metric && score.metric in reading ? reading[score.metric as Metric] ?? null : null;
+      ctx.points.push({ day: ctx.day, position: r, event_id: '', ts, region, host_id: host, score: score.score, metric: score.metric, value, z: score.z, reason: score.reason });
+    }
+    for (const change of [scored.silenced, scored.change]) {
+      if (!change) continue;
+      if (change.type === 'fired') {
+        anomalyOpened = { at: change.at, metric: score.metric ?? features[0] ?? 'cpu_pct', detail: { score: round(score.score), metric: score.metric, z: score.z === null ? null : round(score.z), reason: score.reason } };
+      }
+      const opening = anomalyOpened;
+      if (opening) applyChange(ctx, open, ANOMALY_RULE.id, change, () => anomalySegment(ctx, region, host, opening, change.peak));
+      if (change.type === 'resolved') anomalyOpened = null;
+    }
+  }
+  return endOfDay(ctx, open, { alerts, opened, anomaly, anomalyOpened }, dayEnd);
+}
+
+/** Silence at the end of the covered part of the day closes what a silent host left open; the other open segments are written as still firing. */
+function endOfDay(ctx: DayContext, open: Map<string, AlertSegment>, carry: HostCarry, dayEnd: number): HostCarry {
+  const silenced = silenceHostAlerts(carry.alerts, dayEnd);
+  const opened = [...carry.opened];
+  for (const { rule, change } of silenced.changes) {
+    opened[THRESHOLD_RULES.indexOf(rule)] = null;
+    applyChange(ctx, open, rule.id, change, () => { throw new Error('a silenced episode is always open'); });
+  }
+  let { anomaly, anomalyOpened } = carry;
+  if (anomaly) {
+    const quiet = silenceAlert(anomaly.alert, anomaly.lastSeen, dayEnd);
+    if (quiet.change) {
+      applyChange(ctx, open, ANOMALY_RULE.id, quiet.change, () => { throw new Error('a silenced episode is always open'); });
+      anomalyOpened = null;
+    }
+    anomaly = { ...anomaly, alert: quiet.state };
+  }
+  ctx.segments.push(...open.values());
+  return { alerts: silenced.host, opened, anomaly, anomalyOpened };
+}
+
+/**
+ * Steps a day's rows (sorted by region, host, time) from `start`; hosts without readings
+ * that day are carried over, their silence applied at `dayEnd` (the day's end, or the
+ * watermark on its day). Returns the day's segments and points, and the carry at its end.
+ */
+export function stepDay(options: { day: string; rows: DayColumns; start: Carry; scorer: AnomalyScorer | null; forReadings: number; dayEnd: number }) {
+  const ctx: DayContext = { day: options.day, forReadings: options.forReadings, scorer: options.scorer, segments: [], points: [] };
+  const carry: Carry = new Map();
+  const { rows } = options;
+  const seen = new Set<string>();
+  let from = 0;
+  for (const { region, host, rows: n } of rows.hosts) {
+    const key = hostKey(region, host);
+    seen.add(key);
+    carry.set(key, stepHost(ctx, rows, { region, host, from, to: from + n }, options.start.get(key) ?? freshHost(), options.dayEnd));
+    from += n;
+  }
+  for (const [key, host] of options.start) {
+    if (seen.has(key)) continue;
+    const slash = key.indexOf('/');
+    const region = key.slice(0, slash);
+    const hostId = key.slice(slash + 1);
+    carry.set(key, endOfDay(ctx, openSegments(ctx, region, hostId, host), host, options.dayEnd));
+  }
+  return { segments: ctx.segments, points: ctx.points, carry };
+}
+
+
+const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * A carry as canonical JSON, and back: keys sorted at every level (PostgreSQL's jsonb
+ * reorders them, and the text is hashed to tell whether a day ended in another state),
+ * infinite peaks kept as text.
+ */
+export function serializeCarry(carry: Carry): string {
+  return JSON.stringify(Object.fromEntries([...carry.entries()].sort(byKey)), (_key, value: unknown) => {
+    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return Object.fromEntries(Object.entries(value).sort(byKey));
+    return value;
+  });
+}
+
+export function parseCarry(text: string): Carry {
+  const parsed = JSON.parse(text, (_key, value: unknown) => (value === 'Infinity' || value === '-Infinity' ? Number(value) : value)) as Record<string, HostCarry>;
+  return new Map(Object.entries(parsed));
+}

@@ -1,0 +1,43 @@
+// Publishing the alert and anomaly batch views by day, inside the batch run's publishing
+// transaction: the recomputed days' segments, points and end states are replaced, and the
+// walk-forward models of the days that were trained again (the others keep theirs).
+
+import type { PoolClient } from '../infra/index.ts';
+import type { EpisodeViews } from './episode-days.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+async function clear(client: PoolClient, table: string, days: readonly string[] | 'all'): Promise<void> {
+  if (days === 'all') await client.query(`DELETE FROM ${table}`);
+  else if (days.length > 0) await client.query(`DELETE FROM ${table} WHERE day = ANY($1::date[])`, [days]);
+}
+
+export async function publishEpisodes(client: PoolClient, views: EpisodeViews): Promise<void> {
+  for (const table of ['batch_alert_segments', 'batch_anomaly_points', 'batch_alert_carry']) await clear(client, table, views.days);
+  const s = views.segments;
+  if (s.length > 0) {
+    await client.query(`INSERT INTO batch_alert_segments (day, region, host_id, rule, kind, severity, metric, opened_at, fire_above, clear_below, segment_peak,
+        last_value, resolved_at, closed_by, detail)
+      SELECT * FROM UNNEST($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::float8[], $10::float8[],
+        $11::float8[], $12::float8[], $13::timestamptz[], $14::text[], $15::jsonb[])`, [
+      s.map((x) => x.day), s.map((x) => x.region), s.map((x) => x.host_id), s.map((x) => x.rule), s.map((x) => x.kind), s.map((x) => x.severity),
+      s.map((x) => x.metric), s.map((x) => iso(x.opened_at)), s.map((x) => x.fire_above), s.map((x) => x.clear_below), s.map((x) => x.segment_peak),
+      s.map((x) => x.last_value), s.map((x) => iso(x.resolved_at)), s.map((x) => x.closed_by), s.map((x) => JSON.stringify(x.detail)),
+    ]);
+  }
+  const p = views.points;
+  for (let i = 0; i < p.length; i += 50_000) {
+    const part = p.slice(i, i + 50_000);
+    await client.query(`INSERT INTO batch_anomaly_points (day, event_id, ts, region, host_id, score, metric, value, z, reason)
+      SELECT * FROM UNNEST($1::date[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::float8[], $9::float8[], $10::text[])
+      ON CONFLICT DO NOTHING`, [
+      part.map((x) => x.day), part.map((x) => x.event_id), part.map((x) => iso(x.ts)), part.map((x) => x.region), part.map((x) => x.host_id),
+      part.map((x) => x.score), part.map((x) => x.metric), part.map((x) => x.value), part.map((x) => x.z), part.map((x) => x.reason),
+    ]);
+  }
+  for (const c of views.carries) await client.query('INSERT INTO batch_alert_carry (day, states, states_hash) VALUES ($1, $2, $3)', [c.day, c.states, c.hash]);
+  await clear(client, 'batch_day_models', views.days === 'all' ? 'all' : views.models.map((m) => m.day));
+  for (const m of views.models) {
+    if (m.model) await client.query('INSERT INTO batch_day_models (day, training_rows, model) VALUES ($1, $2, $3)', [m.day, m.trainingRows, JSON.stringify(m.model)]);
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuLevel, INACTIVE, isCritical, stepAlert, THRESHOLD_RULES } from './index.ts';
+import { ALERT_SILENCE_MS, cpuLevel, INACTIVE, isCritical, NO_HOST_ALERTS, silenceHostAlerts, stepAlert, stepHostAlerts, THRESHOLD_RULES } from './index.ts';
 
 describe('CPU levels', () => {
   it.each([
@@ -70,5 +70,45 @@ describe('alert lifecycle (stepAlert)', () => {
 
   it('can fire again after resolving', () => {
     expect(run([91, 92, 93, 50, 91, 92, 93], 3).changes).toEqual(['2:fired', '3:resolved', '6:fired']);
+  });
+});
+
+describe('a host that falls silent', () => {
+  const MIN = 60_000;
+  const feed = (readings: [number, number][]) => {
+    let host = NO_HOST_ALERTS;
+    const changes: { rule: string; type: string; at: number; silent?: true }[] = [];
+    for (const [minute, temp] of readings) {
+      const stepped = stepHostAlerts(host, { ts: minute * MIN, temp_c: temp, cpu_pct: 10 }, 3);
+      host = stepped.host;
+      for (const c of stepped.changes) changes.push({ rule: c.rule.id, type: c.change.type, at: c.change.at, ...(c.change.type === 'resolved' && c.change.silent ? { silent: true as const } : {}) });
+    }
+    return { host, changes };
+  };
+
+  it('has its firing episode resolved at its last reading + ALERT_SILENCE_MS when it reports again later', () => {
+    const { changes } = feed([[0, 91], [1, 92], [2, 93], [40, 70]]);
+    expect(changes).toEqual([
+      { rule: 'temp_critical', type: 'fired', at: 2 * MIN },
+      { rule: 'temp_critical', type: 'resolved', at: 2 * MIN + ALERT_SILENCE_MS, silent: true },
+    ]);
+  });
+
+  it('keeps its episode through a gap no longer than ALERT_SILENCE_MS', () => {
+    const { changes } = feed([[0, 91], [1, 92], [2, 93], [2 + ALERT_SILENCE_MS / MIN, 94]]);
+    expect(changes.map((c) => c.type)).toEqual(['fired', 'peaked']);
+  });
+
+  it('forgets a pending breach: readings in a row need the host to keep reporting', () => {
+    const { changes } = feed([[0, 91], [1, 92], [30, 93], [31, 94]]);
+    expect(changes).toEqual([]);
+  });
+
+  it('is closed by a sweep at the same instant, without a new reading', () => {
+    const { host } = feed([[0, 91], [1, 92], [2, 93]]);
+    expect(silenceHostAlerts(host, 2 * MIN + ALERT_SILENCE_MS).changes).toEqual([]);
+    const swept = silenceHostAlerts(host, 3 * MIN + ALERT_SILENCE_MS);
+    expect(swept.changes.map((c) => [c.rule.id, c.change.type, c.change.at])).toEqual([['temp_critical', 'resolved', 2 * MIN + ALERT_SILENCE_MS]]);
+    expect(swept.host.rules.every((r) => r.phase === 'inactive')).toBe(true);
   });
 });

@@ -77,6 +77,37 @@ describe('serving API', () => {
     expect(hosts.body['hosts']).toEqual([expect.objectContaining({ host_id: 'h-1', cpu_level: 'HIGH', temp_c: 92 })]);
   });
 
+  it('reports an alert and anomaly points that straddle the watermark once each, with one opening time', async () => {
+    const at = (minutes: number) => new Date(W + minutes * 60_000);
+    const segment = `INSERT INTO batch_alert_segments (day, region, host_id, rule, kind, severity, metric, opened_at, fire_above, clear_below, segment_peak, last_value, resolved_at, closed_by, detail)
+      VALUES ($1::timestamptz::date, 'usa', 'h-9', 'temp_critical', 'threshold', 'critical', 'temp_c', $1, 90, 85, $2, $3, NULL, NULL, '{}')`;
+    const realtime = `INSERT INTO alerts (region, host_id, rule, severity, metric, status, opened_at, resolved_at, peak_value, last_value, fire_above, clear_below)
+      VALUES ('usa', 'h-9', 'temp_critical', 'critical', 'temp_c', $1, $2, $3, $4, $5, 90, 85)`;
+    // Firing at the watermark in the batch view; the speed layer saw the same opening and its end after the watermark.
+    await db.pool.query(segment, [at(-20), 95, 93]);
+    await db.pool.query(realtime, ['resolved', at(-20), at(10), 97, 84]);
+    // The speed layer's copy of an episode before the watermark the batch view does not hold: the batch view answers there.
+    await db.pool.query(realtime, ['resolved', at(-50), at(-40), 92, 84]);
+    await db.pool.query(realtime, ['firing', at(5), null, 91, 91]);
+    const range = `from=${at(-60).toISOString()}&to=${at(60).toISOString()}`;
+    const { body } = await get(`/api/alerts?status=all&${range}`);
+    const ours = (body['alerts'] as Record<string, unknown>[]).filter((a) => a['host_id'] === 'h-9');
+    expect(ours).toEqual([
+      expect.objectContaining({ opened_at: at(5).toISOString(), status: 'firing', origin: 'realtime' }),
+      expect.objectContaining({ opened_at: at(-20).toISOString(), status: 'resolved', resolved_at: at(10).toISOString(), peak_value: 97, last_value: 84, origin: 'batch' }),
+    ]);
+    const firing = await get(`/api/alerts?status=firing&${range}`);
+    expect((firing.body['alerts'] as Record<string, unknown>[]).filter((a) => a['host_id'] === 'h-9')).toHaveLength(1);
+
+    const point = (table: string, id: string, minutes: number) => db.pool.query(`INSERT INTO ${table} (${table === 'batch_anomaly_points' ? 'day, ' : ''}event_id, ts, region, host_id, score, metric, value, z, reason${table === 'anomaly_points' ? ', model_version' : ''})
+      VALUES (${table === 'batch_anomaly_points' ? '$2::timestamptz::date, ' : ''}$1, $2, 'usa', 'h-9', 2, 'temp_c', 99, 6, 'isolation'${table === 'anomaly_points' ? ', 1' : ''})`, [id, at(minutes)]);
+    await point('batch_anomaly_points', 'e-before', -10);
+    await point('anomaly_points', 'e-before', -10); // the speed layer scored it too
+    await point('anomaly_points', 'e-after', 1);
+    const anomalies = await get(`/api/anomalies?host=h-9&${range}`);
+    expect((anomalies.body['points'] as Record<string, unknown>[]).map((p) => [p['event_id'], p['origin']])).toEqual([['e-before', 'batch'], ['e-after', 'realtime']]);
+  });
+
   it.each([
     ['/api/timeseries?bogus=1', 'unknown_parameter'],
     ['/api/timeseries?metric=cpu_pct;DROP TABLE alerts', 'invalid_parameter'],

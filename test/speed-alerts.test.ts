@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBatch } from '../batch/index.ts';
 import { ensureTopics } from '../infra/index.ts';
+import { startServing } from '../serving/index.ts';
 import { incidentReadings } from './support/incident-readings.ts';
 import { ALERTS_CHANNEL, startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
 import { SCHEMA_HEADER } from '../telemetry/index.ts';
@@ -20,7 +22,7 @@ describe('speed layer alerts', () => {
   const topic = uniqueName('alerts');
   let db: IsolatedSchema;
   let dataDir: string;
-  let speed: SpeedLayer;
+  let speed: SpeedLayer | undefined;
   const notifications: Record<string, unknown>[] = [];
   let listener: pg.Client;
 
@@ -42,7 +44,7 @@ describe('speed layer alerts', () => {
   });
 
   afterAll(async () => {
-    await speed.close();
+    await speed?.close();
     await listener.end();
     await db.drop();
     await rm(dataDir, { recursive: true, force: true });
@@ -89,5 +91,41 @@ describe('speed layer alerts', () => {
     expect(temperature[0].opened_at.getTime()).toBeGreaterThanOrEqual(Date.parse(label.start));
     expect(temperature[0].resolved_at.getTime()).toBeLessThanOrEqual(Date.parse(label.end) + MINUTE);
     expect(temperature[0].peak_value).toBeGreaterThan(90);
+  });
+
+  it('ends the episode of a host that fell silent at its last reading + 15 minutes, before a later breach starts anew', async () => {
+    const start = Date.now() - 90 * MINUTE;
+    const readings = [[0, 91], [1, 92], [2, 93], [40, 95], [41, 96], [42, 97]];
+    await produce(kafka, topic, readings.map(([minute, temp_c]) => ({
+      key: 'quiet-1', value: JSON.stringify({ event_id: `quiet-1-${minute}`, ts: start + minute! * MINUTE, region: 'lab', host_id: 'quiet-1', temp_c }),
+    })));
+    const rows = await waitFor(() => alertsOf('quiet-1'), (r) => r.length === 2, 30_000);
+    expect(rows[0]).toMatchObject({ status: 'resolved', opened_at: new Date(start + 2 * MINUTE), resolved_at: new Date(start + 17 * MINUTE), last_value: 93, peak_value: 93 });
+    expect(rows[0].detail).toMatchObject({ closed_by: 'silence' });
+    expect(rows[1]).toMatchObject({ status: 'firing', opened_at: new Date(start + 42 * MINUTE), peak_value: 97 });
+  });
+
+  it('is matched by the episodes a batch run computes from the archived readings, each reported once by the API', async () => {
+    const served = async () => {
+      const serving = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: [], port: 0, host: '127.0.0.1' });
+      try {
+        const body = await (await fetch(`http://127.0.0.1:${serving.port}/api/alerts?status=all&from=${new Date(Date.now() - 6 * 60 * MINUTE).toISOString()}`)).json() as { alerts: Record<string, any>[] };
+        return body.alerts;
+      } finally {
+        await serving.close();
+      }
+    };
+    const realtime = (await db.pool.query(`SELECT host_id, rule, opened_at, peak_value FROM alerts ORDER BY host_id, rule, opened_at`)).rows;
+    expect((await served()).map((a) => a.origin)).toEqual(realtime.map(() => 'realtime'));
+    // Closing the speed layer completes its archive files; the batch run steps them through the same rules.
+    await speed?.close();
+    speed = undefined;
+    await runBatch({ dataDir, databaseUrl: testDatabaseUrl(), schema: db.schema, memoryLimit: '1GB', alertForReadings: 3 });
+    const batch = (await db.pool.query(`SELECT host_id, rule, opened_at, max(segment_peak) AS peak_value FROM batch_alert_segments
+      GROUP BY host_id, rule, opened_at ORDER BY host_id, rule, opened_at`)).rows;
+    expect(batch).toEqual(realtime);
+    const after = await served();
+    expect(after).toHaveLength(realtime.length);
+    expect(after.every((a) => a.origin === 'batch')).toBe(true);
   });
 });

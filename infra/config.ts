@@ -91,6 +91,8 @@ const ENV_SCHEMA = z.object({
   PULSE_CONTROL_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
   /** Longest query string the serving API accepts, in bytes (longer: 414). */
   PULSE_MAX_QUERY_BYTES: z.coerce.number().int().min(256).max(65_536).default(2048),
+  PULSE_STREAMS_PER_CLIENT: z.coerce.number().int().min(1).max(10_000).default(10),
+  PULSE_STREAMS_TOTAL: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** DuckDB memory limit of a batch run; it spills to $PULSE_DATA_DIR/batch beyond it. */
   PULSE_BATCH_MEMORY: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 512MB or 2GB').default('2GB'),
 });
@@ -113,6 +115,8 @@ export interface Config {
   };
   readonly batch: { readonly memoryLimit: string };
   readonly serving: { readonly perMinute: number; readonly controlPerMinute: number; readonly maxQueryBytes: number };
+  /** Open live streams (/api/stream) per client address and in all. */
+  readonly streams: { readonly perClient: number; readonly total: number };
   /** Secret: never logged. */
   readonly controlToken: string | undefined;
 }
@@ -181,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     }),
     batch: Object.freeze({ memoryLimit: e.PULSE_BATCH_MEMORY }),
     serving: Object.freeze({ perMinute: e.PULSE_RATE_LIMIT, controlPerMinute: e.PULSE_CONTROL_RATE_LIMIT, maxQueryBytes: e.PULSE_MAX_QUERY_BYTES }),
+    streams: Object.freeze({ perClient: e.PULSE_STREAMS_PER_CLIENT, total: e.PULSE_STREAMS_TOTAL }),
     controlToken: e.PULSE_CONTROL_TOKEN,
   });
 }

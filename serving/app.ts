@@ -11,11 +11,11 @@ import { OPENAPI } from './openapi.ts';
 import { adaptiveStep, parseQuery, schemas, timeRange } from './params.ts';
 import * as q from './queries.ts';
 import { ARROW_STREAM, seriesToArrow } from './arrow.ts';
-import { streamHandler, type AlertFeed } from './stream.ts';
+import { StreamHub, streamHandler, type AlertFeed } from './stream.ts';
 import { cacheKey, MicroCache } from './cache.ts';
 import { DEFAULT_LIMITS, queryLimit, rateLimiter, type RequestLimits } from './limits.ts';
 
-export interface AppContext { pool: Pool; kafkaBrokers: readonly string[]; feed: AlertFeed; control: (req: Request, res: Response) => Promise<void>; limits?: RequestLimits; logger?: Logger }
+export interface AppContext { pool: Pool; kafkaBrokers: readonly string[]; feed: AlertFeed; streams?: StreamHub; control: (req: Request, res: Response) => Promise<void>; limits?: RequestLimits; logger?: Logger }
 
 function kafkaHealth(brokers: readonly string[]) {
   let cached: { at: number; value: Promise<{ ok: boolean; detail: string }> } | undefined;
@@ -82,7 +82,8 @@ export function createApp(ctx: AppContext): express.Express {
     }
     res.json({ metric: p.metric, group: p.group, step_ms: step, points });
   });
-  app.get('/api/stream', (req, res) => streamHandler(req, res, pool, ctx.feed));
+  const streams = ctx.streams ?? new StreamHub(pool);
+  app.get('/api/stream', (req, res) => streamHandler(req, res, streams, ctx.feed));
   app.post('/api/control/rate', ctx.control);
   app.get('/api/histogram', async (req, res) => {
     const p = parseQuery(schemas.histogram, req.query);

@@ -3,7 +3,7 @@
 import type { Server } from 'node:http';
 import { createPool, PulseError, startOwning, type Logger, type Pool } from '../infra/index.ts';
 import { createApp } from './app.ts';
-import { AlertFeed } from './stream.ts';
+import { AlertFeed, StreamHub, type StreamLimits } from './stream.ts';
 import { controlHandler } from './control.ts';
 import type { RequestLimits } from './limits.ts';
 
@@ -18,6 +18,8 @@ export interface ServingOptions {
   controlTopic?: string;
   /** Query-string and rate limits (defaults in DEFAULT_LIMITS). */
   limits?: RequestLimits;
+  /** Open live streams per client and in all (defaults in DEFAULT_STREAM_LIMITS). */
+  streams?: StreamLimits;
   logger?: Logger;
 }
 
@@ -42,7 +44,8 @@ export function startServing(options: ServingOptions): Promise<Serving> {
       await listening;
     });
     const control = resources.own('control producer', controlHandler({ kafkaBrokers: options.kafkaBrokers, token: options.controlToken, ...(options.controlTopic ? { topic: options.controlTopic } : {}), ...log }), (c) => c.close());
-    const app = createApp({ pool, kafkaBrokers: options.kafkaBrokers, feed, control: control.handler, ...(options.limits ? { limits: options.limits } : {}), ...log });
+    const streams = resources.own('stream hub', new StreamHub(pool, options.streams), (h) => h.close());
+    const app = createApp({ pool, kafkaBrokers: options.kafkaBrokers, feed, streams, control: control.handler, ...(options.limits ? { limits: options.limits } : {}), ...log });
     const server = resources.own('http server', await listen(app, options.port, options.host ?? '0.0.0.0'), (s) => new Promise<void>((resolve) => {
       s.closeAllConnections();
       s.close(() => resolve());
@@ -72,3 +75,4 @@ function listen(app: ReturnType<typeof createApp>, port: number, host: string): 
 
 export { createApp } from './app.ts';
 export { DEFAULT_LIMITS, type RequestLimits } from './limits.ts';
+export { DEFAULT_STREAM_LIMITS, StreamHub, type StreamLimits } from './stream.ts';

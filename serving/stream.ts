@@ -1,11 +1,13 @@
 // Live push (Server-Sent Events): overview and volume every interval the client chose,
 // alerts as they open and resolve (PostgreSQL LISTEN, one connection shared by all
-// clients). Browsers reconnect on their own; `retry` tells them how soon.
+// clients). Streams with the same parameters share one query per interval (StreamHub).
+// Browsers reconnect on their own; `retry` tells them how soon.
 
 import { EventEmitter } from 'node:events';
 import type { Request, Response } from 'express';
 import pg from 'pg';
 import { ALERTS_CHANNEL, rootMessage, type Logger, type Pool } from '../infra/index.ts';
+import { HttpError } from './errors.ts';
 import { parseQuery, schemas, timeRange } from './params.ts';
 import { overview, volume } from './queries.ts';
 
@@ -56,34 +58,107 @@ export class AlertFeed extends EventEmitter {
   }
 }
 
-/** GET /api/stream?region=&interval=1s|5s|30s|1m */
-export async function streamHandler(req: Request, res: Response, pool: Pool, feed: AlertFeed): Promise<void> {
-  const p = parseQuery(schemas.stream, req.query);
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  res.write('retry: 3000\n\n');
-  let seq = 0;
-  const send = (event: string, data: unknown) => res.write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  const onAlert = (alert: unknown) => send('alert', alert);
-  feed.on('alert', onAlert);
-  let busy = false;
-  const tick = async () => {
-    if (busy) return; // never stack queries when the database is slower than the interval
-    busy = true;
+type Send = (event: string, data: unknown) => void;
+interface StreamGroup { subscribers: Set<Send>; timer: NodeJS.Timeout; busy: boolean; last: { event: string; data: unknown }[] }
+
+export interface StreamLimits {
+  /** Open streams one client address may hold (default 10). */
+  perClient: number;
+  /** Open streams in all (default 1000). */
+  total: number;
+}
+export const DEFAULT_STREAM_LIMITS: StreamLimits = Object.freeze({ perClient: 10, total: 1000 });
+
+/**
+ * Live streams that ask the same (region, interval) share one group: one query per interval
+ * whatever the number of viewers, its answer written to each. A new viewer gets the group's
+ * last answer at once. The number of open streams is bounded per client and in all.
+ */
+export class StreamHub {
+  private readonly groups = new Map<string, StreamGroup>();
+  private readonly perClient = new Map<string, number>();
+  private open = 0;
+  private readonly pool: Pool;
+  private readonly limits: StreamLimits;
+
+  constructor(pool: Pool, limits: StreamLimits = DEFAULT_STREAM_LIMITS) {
+    this.pool = pool;
+    this.limits = limits;
+  }
+
+  /** Opens a stream for `client`, or refuses (429 for one client's share, 503 for the total); the returned function closes it. */
+  subscribe(client: string, region: string | null, interval: number, send: Send): () => void {
+    const held = this.perClient.get(client) ?? 0;
+    if (held >= this.limits.perClient) throw new HttpError(429, 'too_many_streams', `at most ${this.limits.perClient} open streams per client`);
+    if (this.open >= this.limits.total) throw new HttpError(503, 'stream_capacity', `the server holds its maximum of ${this.limits.total} open streams; retry later`);
+    this.perClient.set(client, held + 1);
+    this.open += 1;
+    const key = `${region ?? ''}|${interval}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      const created: StreamGroup = { subscribers: new Set(), busy: false, last: [], timer: setInterval(() => void this.tick(created, region), interval) };
+      group = created;
+      this.groups.set(key, group);
+      void this.tick(group, region);
+    } else for (const message of group.last) send(message.event, message.data);
+    group.subscribers.add(send);
+    const joined = group;
+    let closed = false;
+    return () => {
+      if (closed) return;
+      closed = true;
+      joined.subscribers.delete(send);
+      this.open -= 1;
+      const left = (this.perClient.get(client) ?? 1) - 1;
+      if (left <= 0) this.perClient.delete(client);
+      else this.perClient.set(client, left);
+      if (joined.subscribers.size === 0) {
+        clearInterval(joined.timer);
+        this.groups.delete(key);
+      }
+    };
+  }
+
+  /** Streams open now, and how many queries each interval costs (one per group). */
+  stats(): { streams: number; groups: number } {
+    return { streams: this.open, groups: this.groups.size };
+  }
+
+  close(): void {
+    for (const group of this.groups.values()) clearInterval(group.timer);
+    this.groups.clear();
+  }
+
+  private async tick(group: StreamGroup, region: string | null): Promise<void> {
+    if (group.busy) return; // never stack queries when the database is slower than the interval
+    group.busy = true;
+    let messages: { event: string; data: unknown }[];
     try {
       const range = timeRange(undefined, undefined);
-      const [regions, vol] = await Promise.all([overview(pool, range, p.region ?? null), volume(pool, { from: Date.now() - 600_000, to: Date.now() }, 60_000)]);
-      send('overview', { at: new Date().toISOString(), regions });
-      send('volume', vol);
+      const [regions, vol] = await Promise.all([overview(this.pool, range, region), volume(this.pool, { from: Date.now() - 600_000, to: Date.now() }, 60_000)]);
+      messages = [{ event: 'overview', data: { at: new Date().toISOString(), regions } }, { event: 'volume', data: vol }];
+      group.last = messages;
     } catch (error) {
-      send('error', { message: rootMessage(error) });
+      messages = [{ event: 'error', data: { message: rootMessage(error) } }];
     } finally {
-      busy = false;
+      group.busy = false;
     }
-  };
-  await tick();
-  const timer = setInterval(() => void tick(), p.interval);
+    for (const send of group.subscribers) for (const m of messages) send(m.event, m.data);
+  }
+}
+
+/** GET /api/stream?region=&interval=1s|5s|30s|1m */
+export function streamHandler(req: Request, res: Response, hub: StreamHub, feed: AlertFeed): void {
+  const p = parseQuery(schemas.stream, req.query);
+  let seq = 0;
+  const send: Send = (event, data) => res.write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const close = hub.subscribe(req.ip ?? 'unknown', p.region ?? null, p.interval, send); // throws a refusal before any byte is sent
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.write('retry: 3000\n\n');
+  const onAlert = (alert: unknown) => send('alert', alert);
+  feed.on('alert', onAlert);
   req.on('close', () => {
-    clearInterval(timer);
+    close();
     feed.off('alert', onAlert);
   });
 }

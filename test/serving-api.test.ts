@@ -3,7 +3,7 @@
 // and a connection that cannot write.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readerPool, startServing, type Serving } from '../serving/index.ts';
+import { readerPool, startServing, StreamHub, type Serving } from '../serving/index.ts';
 import { ensureTopics } from '../infra/index.ts';
 import { isolatedSchema, testBrokers, testDatabaseUrl, testKafka, uniqueName, type IsolatedSchema } from './support/isolation.ts';
 
@@ -186,6 +186,62 @@ describe('serving API: Arrow and live push', () => {
     await readUntil('event: alert');
     expect(text).toContain('"host_id":"h-1"');
     controller.abort();
+  });
+});
+
+describe('serving API: live streams', () => {
+  let db: IsolatedSchema;
+  let serving: Serving;
+  const open = (query = 'interval=1s') => {
+    const controller = new AbortController();
+    return { controller, response: fetch(`http://127.0.0.1:${serving.port}/api/stream?${query}`, { signal: controller.signal }) };
+  };
+
+  beforeAll(async () => {
+    db = await isolatedSchema('streams');
+    serving = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: [], port: 0, host: '127.0.0.1', streams: { perClient: 2, total: 3 } });
+  });
+  afterAll(async () => {
+    await serving.close();
+    await db.drop();
+  });
+
+  it('share one query per interval among viewers of the same parameters', async () => {
+    const pool = readerPool({ databaseUrl: testDatabaseUrl(), schema: db.schema });
+    const hub = new StreamHub(pool);
+    const received: string[][] = [[], [], []];
+    const closers = [hub.subscribe('a', null, 1000, (e) => received[0]!.push(e)), hub.subscribe('b', null, 1000, (e) => received[1]!.push(e)),
+      hub.subscribe('c', 'usa', 1000, (e) => received[2]!.push(e))];
+    expect(hub.stats()).toEqual({ streams: 3, groups: 2 });
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const events of received) expect(events).toContain('overview');
+    // A late viewer gets the group's last answer at once, without a query of its own.
+    const late: string[] = [];
+    closers.push(hub.subscribe('d', null, 1000, (e) => late.push(e)));
+    expect(late).toEqual(['overview', 'volume']);
+    for (const close of closers) close();
+    expect(hub.stats()).toEqual({ streams: 0, groups: 0 });
+    hub.close();
+    await pool.end();
+  });
+
+  it('are bounded per client and in all, with a clear refusal', async () => {
+    const first = open();
+    const second = open('interval=5s');
+    expect((await first.response).status).toBe(200);
+    expect((await second.response).status).toBe(200);
+    const third = await open().response;
+    expect(third.status).toBe(429);
+    expect(await third.json()).toEqual({ error: { code: 'too_many_streams', message: expect.any(String) } });
+    first.controller.abort();
+    // The closed stream's place is free again.
+    let again = await open().response;
+    for (let i = 0; i < 20 && again.status !== 200; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      again = await open().response;
+    }
+    expect(again.status).toBe(200);
+    second.controller.abort();
   });
 });
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { createPool, type Logger, type Pool } from '../infra/index.ts';
 import { absorbChanged, landingRelation, stageFiles, STAGED_COLUMNS, type Absorbed, type ReasonCount, type SourceStats } from './absorb.ts';
 import { trainAnomalyModel } from './anomaly-training.ts';
-import { computeEpisodeViews } from './episode-days.ts';
-import { DEFAULT_FOR_READINGS } from '../telemetry/index.ts';
+import { computeEpisodeViews, type EpisodeViews } from './episode-days.ts';
+import { DEFAULT_FOR_READINGS, type AnomalyModel } from '../telemetry/index.ts';
 import { openDuck, sqlString, type Duck } from './duck.ts';
 import { STAGED_DDL } from './stage.ts';
 import { diffInputs, loadManifest, type InputDiff } from './manifest.ts';
@@ -213,6 +213,25 @@ async function rebuildDays(ctx: RunContext, run: Absorption, plan: Awaited<Retur
   return { files, deduplicated, reread };
 }
 
+/**
+ * The model the speed layer scores with: the walk-forward model of the watermark's day
+ * (trained on the 7 days before it), so live readings are scored by the model the batch
+ * layer scores that day's history with. Published when it was trained again this run, or
+ * when none is published yet; else null (the published one stays).
+ */
+async function speedModel(ctx: RunContext, episodes: EpisodeViews, watermark: number, changed: { full: boolean; dirtyDays: readonly string[] }): Promise<AnomalyModel | null> {
+  const day = isoDay(watermark);
+  const trained = episodes.models.find((m) => m.day === day);
+  if (trained) return trained.model;
+  // The watermark's day holds no silver yet: its model is trained here when its window changed.
+  const start = Date.parse(`${day}T00:00:00Z`);
+  const windowChanged = changed.full || changed.dirtyDays.some((d) => Date.parse(`${d}T00:00:00Z`) >= start - 7 * DAY && Date.parse(`${d}T00:00:00Z`) < start);
+  if (!windowChanged && (await ctx.pool.query('SELECT 1 FROM anomaly_models LIMIT 1')).rowCount !== 0) return null;
+  ctx.phase('training the anomaly model');
+  const window = await silverRelation(ctx.options.dataDir, daysBetween(start - 7 * DAY, start));
+  return window ? trainAnomalyModel(ctx.duck, { before: start, table: window }) : null;
+}
+
 export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const started = Date.now();
   const runId = runIdOf(started);
@@ -234,12 +253,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       duck, pool, dataDir: options.dataDir, watermark, previousWatermark: previous, forReadings: options.alertForReadings ?? DEFAULT_FOR_READINGS, full: run.full,
       silverDays: await silverDays(options.dataDir), dirtyDays: plan.dirtyDays, goldDays: plan.goldDays, phase,
     });
-    // Nothing new and the watermark where it was: the published model is still the one
-    // these 7 days give, so it is not trained again.
-    const unchangedWindow = plan.goldDays.length === 0 && previous === watermark;
-    if (!unchangedWindow) phase('training the anomaly model');
-    const window = unchangedWindow ? null : await silverRelation(options.dataDir, daysBetween(watermark - 7 * DAY, watermark));
-    const model = window ? await trainAnomalyModel(duck, { before: watermark, table: window }) : null;
+    const model = await speedModel(ctx, episodes, watermark, { full: run.full, dirtyDays: plan.dirtyDays });
     const { absorbed, diff } = run;
     const rowsRead = absorbed.bySource.reduce((sum, s) => sum + s.read, 0);
     const quarantined = absorbed.bySource.reduce((sum, s) => sum + s.quarantined, 0);

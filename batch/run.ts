@@ -219,14 +219,14 @@ async function rebuildDays(ctx: RunContext, run: Absorption, plan: Awaited<Retur
  * layer scores that day's history with. Published when it was trained again this run, or
  * when none is published yet; else null (the published one stays).
  */
-async function speedModel(ctx: RunContext, episodes: EpisodeViews, watermark: number, changed: { full: boolean; dirtyDays: readonly string[] }): Promise<AnomalyModel | null> {
+async function speedModel(ctx: RunContext, episodes: EpisodeViews, watermark: number, changed: { full: boolean }): Promise<AnomalyModel | null> {
   const day = isoDay(watermark);
   const trained = episodes.models.find((m) => m.day === day);
   if (trained) return trained.model;
-  // The watermark's day holds no silver yet: its model is trained here when its window changed.
+  // The watermark's day holds no silver yet, so nothing of it is scored in the batch views:
+  // the published model stays until that day has readings, unless there is none or the run is full.
   const start = Date.parse(`${day}T00:00:00Z`);
-  const windowChanged = changed.full || changed.dirtyDays.some((d) => Date.parse(`${d}T00:00:00Z`) >= start - 7 * DAY && Date.parse(`${d}T00:00:00Z`) < start);
-  if (!windowChanged && (await ctx.pool.query('SELECT 1 FROM anomaly_models LIMIT 1')).rowCount !== 0) return null;
+  if (!changed.full && (await ctx.pool.query('SELECT 1 FROM anomaly_models LIMIT 1')).rowCount !== 0) return null;
   ctx.phase('training the anomaly model');
   const window = await silverRelation(ctx.options.dataDir, daysBetween(start - 7 * DAY, start));
   return window ? trainAnomalyModel(ctx.duck, { before: start, table: window }) : null;
@@ -253,7 +253,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       duck, pool, dataDir: options.dataDir, watermark, previousWatermark: previous, forReadings: options.alertForReadings ?? DEFAULT_FOR_READINGS, full: run.full,
       silverDays: await silverDays(options.dataDir), dirtyDays: plan.dirtyDays, goldDays: plan.goldDays, phase,
     });
-    const model = await speedModel(ctx, episodes, watermark, { full: run.full, dirtyDays: plan.dirtyDays });
+    const model = await speedModel(ctx, episodes, watermark, { full: run.full });
     const { absorbed, diff } = run;
     const rowsRead = absorbed.bySource.reduce((sum, s) => sum + s.read, 0);
     const quarantined = absorbed.bySource.reduce((sum, s) => sum + s.quarantined, 0);

@@ -12,7 +12,7 @@ const r = (expr: string, digits = 6) => `round(${expr}, ${digits})`;
 
 const minuteAggregates = METRICS.map((m) => `count(${m}), ${r(`sum(${m})`)}, min(${m}), max(${m})`).join(', ');
 const hourStats = METRICS.map((m) => `${r(`avg(${m})`)}, min(${m}), max(${m}), ${r(`quantile_cont(${m}, 0.95)`)}`).join(', ');
-/** Per-metric reading counts (gold_host_hour's <metric>_n columns, migration 0008). */
+/** Per-metric reading counts (the <metric>_n columns of gold_host_hour, migration 0008, and gold_region_hour, 0010). */
 const metricCounts = METRICS.map((m) => `count(${m})`).join(', ');
 /** Readings past the speed layer's critical thresholds (telemetry/alerts.ts), counted the same way. */
 const HOT = `count(*) FILTER (WHERE cpu_pct > ${Number(CRITICAL_CPU_PCT)} OR temp_c > ${Number(CRITICAL_TEMP_C)})`;
@@ -32,7 +32,7 @@ export function goldQueries(watermarkMs: number, silver = 'silver'): Record<Gold
   return {
     gold_region_minute: `SELECT region, ${utc(ts('minute'))}, count(*), ${minuteAggregates} FROM ${covered} GROUP BY region, ${ts('minute')} ORDER BY 1, 2`,
     gold_host_hour: `SELECT region, host_id, ${utc(ts('hour'))}, count(*), ${hourStats}, ${HOT}, ${metricCounts} FROM ${covered} GROUP BY region, host_id, ${ts('hour')} ORDER BY 1, 2, 3`,
-    gold_region_hour: `SELECT region, ${utc(ts('hour'))}, count(*), count(DISTINCT host_id), ${hourStats}, ${HOT} FROM ${covered} GROUP BY region, ${ts('hour')} ORDER BY 1, 2`,
+    gold_region_hour: `SELECT region, ${utc(ts('hour'))}, count(*), count(DISTINCT host_id), ${hourStats}, ${HOT}, ${metricCounts} FROM ${covered} GROUP BY region, ${ts('hour')} ORDER BY 1, 2`,
     gold_host_health: `SELECT region, host_id, day, n, ${r('cpu', 4)}, ${r('mem', 4)}, CASE WHEN mem IS NULL THEN 'cpu_pct' ELSE 'mem_pct' END,
       ${r('high_util', 4)}, ${r(score, 2)} FROM ${health} ORDER BY 1, 2, 3`,
     gold_region_day: `SELECT s.region, s.day, s.n, s.hosts, ${r('s.avg_temp', 4)}, s.max_temp, ${r('s.avg_cpu', 4)}, ${r('s.p95_cpu', 4)}, ${r('s.avg_power', 4)}, s.critical,

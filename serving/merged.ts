@@ -41,3 +41,31 @@ export function hostBuckets(metric: Metric): string {
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/**
+ * Like regionMinutes, for totals over a range (columns region, n, <metric>_n, <metric>_sum):
+ * the whole hours of the batch view inside the range come from gold_region_hour (an hour's
+ * sum is its average times the readings that have the metric), the minutes at either edge
+ * from gold_region_minute, and realtime minutes from the watermark on. A 7-day window reads
+ * some 500 hourly rows instead of 30,000 minutes.
+ */
+export function regionSpans(...metrics: Metric[]): string {
+  const hourCols = metrics.flatMap((m) => [`coalesce(${m}_n, n) AS ${m}_n`, `${m}_avg * coalesce(${m}_n, n) AS ${m}_sum`]).join(', ');
+  const minuteCols = metrics.flatMap((m) => [`${m}_n`, `${m}_sum`]).join(', ');
+  return `b AS (
+    SELECT date_trunc('hour', $1::timestamptz + interval '1 hour' - interval '1 microsecond') AS h0,
+      least($2::timestamptz, w.w) AS lim FROM w
+  ), hours AS (
+    SELECT h0, greatest(h0, date_trunc('hour', lim)) AS h1, lim FROM b
+  ), spans AS (
+    SELECT region, n, ${hourCols} FROM gold_region_hour, hours
+    WHERE hour >= hours.h0 AND hour < hours.h1 AND ($3::text IS NULL OR region = $3)
+    UNION ALL
+    SELECT region, n, ${minuteCols} FROM gold_region_minute, hours
+    WHERE ((minute >= $1 AND minute < least(hours.h0, hours.lim)) OR (minute >= greatest(hours.h1, $1::timestamptz) AND minute < hours.lim))
+      AND ($3::text IS NULL OR region = $3)
+    UNION ALL
+    SELECT region, n, ${minuteCols} FROM rt_region_minute, w
+    WHERE minute >= $1 AND minute < $2 AND minute >= w.w AND ($3::text IS NULL OR region = $3)
+  )`;
+}

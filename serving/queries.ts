@@ -3,7 +3,7 @@
 
 import { cpuLevel, type Metric } from '../telemetry/index.ts';
 import type { Pool } from '../infra/index.ts';
-import { hostBuckets, iso, regionMinutes, WATERMARK_CTE } from './merged.ts';
+import { hostBuckets, iso, regionMinutes, regionSpans, WATERMARK_CTE } from './merged.ts';
 import { MERGED_ALERTS_SQL, MERGED_ANOMALIES_SQL } from './merged-alerts.ts';
 
 export interface Range { from: number; to: number }
@@ -33,11 +33,12 @@ export async function timeseriesByHost(pool: Pool, metric: Metric, range: Range,
   return result.rows.map((r) => ({ series: r.host_id as string, t: (r.t as Date).toISOString(), n: Number(r.n), avg: r.avg, min: r.min, max: r.max }));
 }
 
+/** Readings and average temperature, CPU and disk per region over the range, long ranges from hourly rows (regionSpans). */
 async function regionAverages(pool: Pool, range: Range, region: string | null) {
-  const sql = `WITH ${WATERMARK_CTE}, ${regionMinutes('temp_c', 'cpu_pct', 'disk_pct')}
+  const sql = `WITH ${WATERMARK_CTE}, ${regionSpans('temp_c', 'cpu_pct', 'disk_pct')}
     SELECT region, sum(n)::bigint AS readings, sum(temp_c_sum) / nullif(sum(temp_c_n), 0) AS temp_c, sum(cpu_pct_sum) / nullif(sum(cpu_pct_n), 0) AS cpu_pct,
       sum(disk_pct_sum) / nullif(sum(disk_pct_n), 0) AS disk_pct
-    FROM minutes GROUP BY region`;
+    FROM spans GROUP BY region`;
   const result = await pool.query(sql, [iso(range.from), iso(range.to), region]);
   return new Map(result.rows.map((r) => [r.region as string, { temp_c: r.temp_c as number | null, cpu_pct: r.cpu_pct as number | null, disk_pct: r.disk_pct as number | null, readings: Number(r.readings) }]));
 }

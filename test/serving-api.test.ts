@@ -44,6 +44,11 @@ describe('serving API', () => {
 
   it('counts each reading once across the watermark after a batch run publishes', async () => {
     for (let m = W - 3 * HOUR; m < W; m += 60_000) await db.pool.query(minuteRow('gold_region_minute', m, 2));
+    // The same readings by the hour, as the batch layer publishes them (long windows read these).
+    for (let h = W - 3 * HOUR; h < W; h += HOUR) {
+      await db.pool.query(`INSERT INTO gold_region_hour (region, hour, n, hosts, cpu_pct_avg, cpu_pct_min, cpu_pct_max, hot_readings, temp_c_n, cpu_pct_n, disk_pct_n)
+        VALUES ('usa', $1, 120, 1, 50, 50, 50, 0, 0, 120, 0)`, [new Date(h)]);
+    }
     await db.pool.query(`INSERT INTO batch_watermark (watermark, run_id, published_at) VALUES ($1, 'r1', now())`, [new Date(W)]);
     expect(await countOver(W - 3 * HOUR, W + HOUR)).toBe(3 * 120 + 120);
     expect(await countOver(W - HOUR, W + HOUR)).toBe(240);

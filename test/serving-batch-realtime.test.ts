@@ -67,8 +67,20 @@ describe('batch and realtime views serve the same values for the same readings',
     return body.points.map(({ t, n, avg, min, max }) => ({ t, n, avg: avg === null ? null : Math.round(avg * 1e6) / 1e6, min, max }));
   };
 
+  /** The overview's figures for region nulls over [from, to): after a batch run, whole hours come from the hourly view, edge minutes from the minute view. */
+  const overview = async (from: number, to: number) => {
+    const body = await (await fetch(`http://127.0.0.1:${serving.port}/api/overview?region=nulls&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`)).json() as { regions: Record<string, number | null>[] };
+    const round = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.round(v * 1e6) / 1e6);
+    return body.regions.map((r) => ({ readings: r['readings'], temp_c: round(r['temp_c']), cpu_pct: round(r['cpu_pct']) }));
+  };
+
   it('gives equal per-hour and two-hour CPU and temperature series before and after the batch run', async () => {
-    const before = { cpu2h: await series('cpu_pct', '2h'), cpu1h: await series('cpu_pct', '1h'), temp2h: await series('temp_c', '2h') };
+    const before = {
+      cpu2h: await series('cpu_pct', '2h'), cpu1h: await series('cpu_pct', '1h'), temp2h: await series('temp_c', '2h'),
+      overview: await overview(START, START + 2 * HOUR), overviewEdges: await overview(START + HOUR / 2, START + 2 * HOUR + HOUR / 4),
+    };
+    expect(before.overview).toEqual([expect.objectContaining({ readings: 120 })]);
+    expect(before.overviewEdges).toEqual([expect.objectContaining({ readings: 90 })]);
     expect(before.cpu2h).toHaveLength(1);
     expect(before.cpu2h[0]?.avg).toBeCloseTo(Array.from({ length: 60 }, (_, i) => 20 + (i % 30)).reduce((a, b) => a + b, 0) / 60, 6);
 
@@ -76,7 +88,10 @@ describe('batch and realtime views serve the same values for the same readings',
     const summary = await runBatch({ dataDir, databaseUrl: testDatabaseUrl(), schema: db.schema, memoryLimit: '1GB' });
     expect(summary.watermark.getTime()).toBeGreaterThanOrEqual(START + 2 * HOUR);
 
-    const after = { cpu2h: await series('cpu_pct', '2h'), cpu1h: await series('cpu_pct', '1h'), temp2h: await series('temp_c', '2h') };
+    const after = {
+      cpu2h: await series('cpu_pct', '2h'), cpu1h: await series('cpu_pct', '1h'), temp2h: await series('temp_c', '2h'),
+      overview: await overview(START, START + 2 * HOUR), overviewEdges: await overview(START + HOUR / 2, START + 2 * HOUR + HOUR / 4),
+    };
     expect(after).toEqual(before);
   });
 });

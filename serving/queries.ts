@@ -43,6 +43,21 @@ async function regionAverages(pool: Pool, range: Range, region: string | null) {
   return new Map(result.rows.map((r) => [r.region as string, { temp_c: r.temp_c as number | null, cpu_pct: r.cpu_pct as number | null, disk_pct: r.disk_pct as number | null, readings: Number(r.readings) }]));
 }
 
+/**
+ * Hosts with a reading in [$1, $2) per region: each known host (one that has a daily health
+ * row or has reported live) is probed by its primary key in the hourly batch view before the
+ * watermark and the realtime minutes from it on, so the cost follows the number of hosts,
+ * not the length of the window.
+ */
+const ACTIVE_HOSTS_SQL = `WITH ${WATERMARK_CTE}, known AS (
+    SELECT DISTINCT region, host_id FROM gold_host_health WHERE ($3::text IS NULL OR region = $3)
+    UNION SELECT region, host_id FROM rt_host_latest WHERE ($3::text IS NULL OR region = $3)
+  )
+  SELECT region, count(*)::int AS hosts FROM known k, w
+  WHERE EXISTS (SELECT 1 FROM gold_host_hour g WHERE g.region = k.region AND g.host_id = k.host_id AND g.hour >= $1 AND g.hour < $2 AND g.hour < w.w)
+     OR EXISTS (SELECT 1 FROM rt_host_minute r WHERE r.region = k.region AND r.host_id = k.host_id AND r.minute >= $1 AND r.minute < $2 AND r.minute >= w.w)
+  GROUP BY 1`;
+
 export async function overview(pool: Pool, range: Range, region: string | null) {
   const span = range.to - range.from;
   // Independent questions, asked at once on separate connections.
@@ -50,8 +65,7 @@ export async function overview(pool: Pool, range: Range, region: string | null) 
     regionAverages(pool, range, region),
     regionAverages(pool, { from: range.from - span, to: range.from }, region),
     pool.query(`SELECT region, host_id, cpu_pct, power_w, ts FROM rt_host_latest WHERE ($1::text IS NULL OR region = $1)`, [region]),
-    pool.query(`WITH ${WATERMARK_CTE}, ${hostBuckets('cpu_pct')} SELECT region, count(DISTINCT host_id)::int AS hosts FROM host_rows GROUP BY 1`,
-      [iso(range.from), iso(range.to), region, null]),
+    pool.query(ACTIVE_HOSTS_SQL, [iso(range.from), iso(range.to), region]),
   ]);
   const activeByRegion = new Map(active.rows.map((r) => [r.region as string, r.hosts as number]));
   const regions = [...new Set([...now.keys(), ...activeByRegion.keys(), ...hosts.rows.map((h) => h.region as string)])].sort();

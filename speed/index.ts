@@ -1,6 +1,6 @@
 // Public surface of speed/: the Kafka → PostgreSQL + cold archive speed layer.
 export { startSpeedLayer, type SpeedLayer, type SpeedLayerOptions } from './speed-layer.ts';
-export { ALERTS_CHANNEL } from './alert-tracker.ts';
+export { ALERTS_CHANNEL, closeSilentAlerts } from './alert-tracker.ts';
 export { WATERMARK_CHANNEL, expireBefore } from './expiry.ts';
 export { REJECT_HEADERS } from './dead-letters.ts';
 export { archiveLine, runDirectoryName, type ArchiveEntry } from '../telemetry/index.ts';

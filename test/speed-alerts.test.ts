@@ -10,7 +10,7 @@ import { runBatch } from '../batch/index.ts';
 import { ensureTopics } from '../infra/index.ts';
 import { startServing } from '../serving/index.ts';
 import { incidentReadings } from './support/incident-readings.ts';
-import { ALERTS_CHANNEL, startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
+import { ALERTS_CHANNEL, closeSilentAlerts, startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
 import { SCHEMA_HEADER } from '../telemetry/index.ts';
 import { isolatedSchema, testDatabaseUrl, testKafka, uniqueName, type IsolatedSchema } from './support/isolation.ts';
 import { produce, waitFor } from './support/telemetry-fixtures.ts';
@@ -127,5 +127,17 @@ describe('speed layer alerts', () => {
     const after = await served();
     expect(after).toHaveLength(realtime.length);
     expect(after.every((a) => a.origin === 'batch')).toBe(true);
+  });
+
+  it('closes, in its sweep, the alert of a host that stopped reporting while the fleet goes on, at its last reading + 15 minutes', async () => {
+    const fleetNow = Date.now() - 20 * MINUTE;
+    await db.pool.query(`INSERT INTO rt_host_latest (region, host_id, ts, event_id, temp_c) VALUES ('lab', 'gone-1', $1, 'g1', 95), ('lab', 'alive-1', $2, 'a1', 40)`,
+      [new Date(fleetNow - 30 * MINUTE), new Date(fleetNow)]);
+    await db.pool.query(`INSERT INTO alerts (region, host_id, rule, severity, metric, status, opened_at, peak_value, last_value, fire_above, clear_below, detail)
+      VALUES ('lab', 'gone-1', 'temp_critical', 'critical', 'temp_c', 'firing', $1, 95, 95, 90, 85, '{}')`, [new Date(fleetNow - 40 * MINUTE)]);
+    expect(await closeSilentAlerts(db.pool)).toBeGreaterThanOrEqual(1);
+    const [gone] = await alertsOf('gone-1');
+    expect(gone).toMatchObject({ status: 'resolved', resolved_at: new Date(fleetNow - 15 * MINUTE), detail: { closed_by: 'silence' } });
+    expect(await closeSilentAlerts(db.pool)).toBe(0); // nothing twice
   });
 });

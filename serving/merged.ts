@@ -52,20 +52,19 @@ export function iso(ms: number): string {
 export function regionSpans(...metrics: Metric[]): string {
   const hourCols = metrics.flatMap((m) => [`coalesce(${m}_n, n) AS ${m}_n`, `${m}_avg * coalesce(${m}_n, n) AS ${m}_sum`]).join(', ');
   const minuteCols = metrics.flatMap((m) => [`${m}_n`, `${m}_sum`]).join(', ');
-  return `b AS (
-    SELECT date_trunc('hour', $1::timestamptz + interval '1 hour' - interval '1 microsecond') AS h0,
-      least($2::timestamptz, w.w) AS lim FROM w
-  ), hours AS (
-    SELECT h0, greatest(h0, date_trunc('hour', lim)) AS h1, lim FROM b
+  // Bounds as scalar subqueries (InitPlans), so each branch is an index range scan.
+  const bound = (expr: string) => `(SELECT ${expr} FROM bounds)`;
+  const inRegion = `($3::text IS NULL OR region = $3)`;
+  return `bounds AS (
+    SELECT h0, greatest(h0, date_trunc('hour', lim)) AS h1, lim FROM (
+      SELECT date_trunc('hour', $1::timestamptz + interval '1 hour' - interval '1 microsecond') AS h0, least($2::timestamptz, (SELECT w FROM w)) AS lim) b
   ), spans AS (
-    SELECT region, n, ${hourCols} FROM gold_region_hour, hours
-    WHERE hour >= hours.h0 AND hour < hours.h1 AND ($3::text IS NULL OR region = $3)
+    SELECT region, n, ${hourCols} FROM gold_region_hour WHERE hour >= ${bound('h0')} AND hour < ${bound('h1')} AND ${inRegion}
     UNION ALL
-    SELECT region, n, ${minuteCols} FROM gold_region_minute, hours
-    WHERE ((minute >= $1 AND minute < least(hours.h0, hours.lim)) OR (minute >= greatest(hours.h1, $1::timestamptz) AND minute < hours.lim))
-      AND ($3::text IS NULL OR region = $3)
+    SELECT region, n, ${minuteCols} FROM gold_region_minute WHERE minute >= $1 AND minute < ${bound('least(h0, lim)')} AND ${inRegion}
     UNION ALL
-    SELECT region, n, ${minuteCols} FROM rt_region_minute, w
-    WHERE minute >= $1 AND minute < $2 AND minute >= w.w AND ($3::text IS NULL OR region = $3)
+    SELECT region, n, ${minuteCols} FROM gold_region_minute WHERE minute >= ${bound('greatest(h1, $1::timestamptz)')} AND minute < ${bound('lim')} AND ${inRegion}
+    UNION ALL
+    SELECT region, n, ${minuteCols} FROM rt_region_minute, w WHERE minute >= $1 AND minute < $2 AND minute >= w.w AND ${inRegion}
   )`;
 }

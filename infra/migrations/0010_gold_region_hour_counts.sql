@@ -11,3 +11,5 @@ ALTER TABLE gold_region_hour
   ADD COLUMN net_out_kbps_n bigint,
   ADD COLUMN voltage_v_n bigint,
   ADD COLUMN power_w_n bigint;
+-- Long windows read the hours of every region in a time range.
+CREATE INDEX gold_region_hour_hour_idx ON gold_region_hour (hour);

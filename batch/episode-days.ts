@@ -81,17 +81,23 @@ async function dayRows(input: EpisodeInput, day: string): Promise<DayColumns> {
   };
 }
 
-/** The walk-forward model of `day`: the published one when its window did not change, else trained on the 7 days before it. */
+/** Whether `other` is one of the 7 days before `day` (its model's training window). */
+const inModelWindow = (other: string, day: string) => dayStart(other) < dayStart(day) && dayStart(other) >= dayStart(day) - MODEL_WINDOW_DAYS * DAY;
+
+/** The walk-forward model of `day`, trained on the silver of the 7 days before it (null: nothing to learn from). */
+export async function trainDayModel(duck: Duck, dataDir: string, silverDays: readonly string[], day: string): Promise<AnomalyModel | null> {
+  const window = silverDays.filter((d) => inModelWindow(d, day));
+  const silver = window.length > 0 ? await silverRelation(dataDir, window) : null;
+  return silver ? trainAnomalyModel(duck, { table: silver, before: dayStart(day) }) : null;
+}
+
+/** The walk-forward model of `day`: the published one when its window did not change, else trained again. */
 async function modelOf(input: EpisodeInput, day: string, published: ReadonlySet<string>): Promise<{ model: AnomalyModel | null; trained: boolean }> {
-  const start = dayStart(day);
-  const window = input.silverDays.filter((d) => dayStart(d) < start && dayStart(d) >= start - MODEL_WINDOW_DAYS * DAY);
-  const windowChanged = input.dirtyDays.some((d) => dayStart(d) < start && dayStart(d) >= start - MODEL_WINDOW_DAYS * DAY);
-  if (!input.full && !windowChanged && published.has(day)) {
+  if (!input.full && !input.dirtyDays.some((d) => inModelWindow(d, day)) && published.has(day)) {
     const stored = await input.pool.query<{ model: AnomalyModel }>('SELECT model FROM batch_day_models WHERE day = $1', [day]);
     if (stored.rows[0]) return { model: stored.rows[0].model, trained: false };
   }
-  const silver = window.length > 0 ? await silverRelation(input.dataDir, window) : null;
-  return { model: silver ? await trainAnomalyModel(input.duck, { table: silver, before: start }) : null, trained: true };
+  return { model: await trainDayModel(input.duck, input.dataDir, input.silverDays, day), trained: true };
 }
 
 /** The published carry a day starts from: the newest one before it (every day's carry holds every host seen so far). */
@@ -121,7 +127,7 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     if (!wanted.has(day)) continue;
     input.phase(`alerts and anomalies of ${day}`);
     // Contiguous with the day stepped before: its new end state; else the published one (still valid, or that day would be here).
-    const start = previous !== null && previous === covered[i - 1] ? carry : input.full ? carry : await publishedCarryBefore(input.pool, day);
+    const start = input.full || (previous !== null && previous === covered[i - 1]) ? carry : await publishedCarryBefore(input.pool, day);
     const { model, trained } = await modelOf(input, day, modelDays);
     if (trained) views.models.push({ day, trainingRows: model?.trainingRows ?? 0, model });
     const rows = await dayRows(input, day);

@@ -5,7 +5,7 @@
 // Pure: the caller reads the rows and publishes what comes out.
 
 import {
-  ANOMALY_RULE, initialAnomalyState, NO_HOST_ALERTS, silenceAlert, silenceHostAlerts, stepAnomaly, stepHostAlerts, THRESHOLD_RULES,
+  ANOMALY_RULE, entityKey, initialAnomalyState, NO_HOST_ALERTS, silenceAlert, silenceHostAlerts, stepAnomaly, stepHostAlerts, THRESHOLD_RULES,
   type AlertChange, type AnomalyScorer, type HostAlerts, type HostAnomalyState, type Metric,
 } from '../telemetry/index.ts';
 
@@ -36,13 +36,18 @@ export interface DayColumns {
   eventIds(positions: readonly number[]): Promise<string[]>;
 }
 
-/** `region/host` (a region never holds '/'; JSON text in PostgreSQL may not hold NUL). */
-export const hostKey = (region: string, host: string) => `${region}/${host}`;
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
 const freshHost = (): HostCarry => ({ alerts: NO_HOST_ALERTS, opened: THRESHOLD_RULES.map(() => null), anomaly: null, anomalyOpened: null });
 
 interface DayContext { day: string; forReadings: number; scorer: AnomalyScorer | null; segments: AlertSegment[]; points: AnomalyPointRow[] }
+
+/** An open segment of threshold rule `i` of THRESHOLD_RULES. */
+function thresholdSegment(ctx: DayContext, region: string, host: string, i: number, openedAt: number, peak: number): AlertSegment {
+  const rule = THRESHOLD_RULES[i]!;
+  return { day: ctx.day, region, host_id: host, rule: rule.id, kind: 'threshold', severity: rule.severity, metric: rule.metric, opened_at: openedAt,
+    fire_above: rule.fireAbove, clear_below: rule.clearBelow, segment_peak: peak, last_value: null, resolved_at: null, closed_by: null, detail: {} };
+}
 
 /** Open segments of one host, keyed by rule id, seeded with the episodes still firing at the day's start. */
 function openSegments(ctx: DayContext, region: string, host: string, carry: HostCarry): Map<string, AlertSegment> {
@@ -50,10 +55,7 @@ function openSegments(ctx: DayContext, region: string, host: string, carry: Host
   THRESHOLD_RULES.forEach((rule, i) => {
     const state = carry.alerts.rules[i];
     const at = carry.opened[i];
-    if (state?.phase === 'firing' && at != null) {
-      open.set(rule.id, { day: ctx.day, region, host_id: host, rule: rule.id, kind: 'threshold', severity: rule.severity, metric: rule.metric, opened_at: at,
-        fire_above: rule.fireAbove, clear_below: rule.clearBelow, segment_peak: state.peak, last_value: null, resolved_at: null, closed_by: null, detail: {} });
-    }
+    if (state?.phase === 'firing' && at != null) open.set(rule.id, thresholdSegment(ctx, region, host, i, at, state.peak));
   });
   if (carry.anomaly?.alert.phase === 'firing' && carry.anomalyOpened) open.set(ANOMALY_RULE.id, anomalySegment(ctx, region, host, carry.anomalyOpened, carry.anomaly.alert.peak));
   return open;
@@ -90,17 +92,12 @@ function stepHost(ctx: DayContext, rows: DayColumns, span: { region: string; hos
   const opened = [...carry.opened];
   const features = (ctx.scorer?.model.features ?? []) as Metric[];
   if (ctx.scorer && !anomaly) anomaly = initialAnomalyState(features.length);
-  const thresholdOpening = (i: number) => () => {
-    const rule = THRESHOLD_RULES[i]!;
-    return { day: ctx.day, region, host_id: host, rule: rule.id, kind: 'threshold' as const, severity: rule.severity, metric: rule.metric, opened_at: 0,
-      fire_above: rule.fireAbove, clear_below: rule.clearBelow, segment_peak: 0, last_value: null, resolved_at: null, closed_by: null, detail: {} };
-  };
   const applyRuleChanges = (changes: ReturnType<typeof stepHostAlerts>['changes']) => {
     for (const { rule, change } of changes) {
       const i = THRESHOLD_RULES.indexOf(rule);
       if (change.type === 'fired') opened[i] = change.at;
       if (change.type === 'resolved') opened[i] = null;
-      applyChange(ctx, open, rule.id, change, thresholdOpening(i));
+      applyChange(ctx, open, rule.id, change, () => thresholdSegment(ctx, region, host, i, change.at, change.peak));
     }
   };
   const metricColumns = Object.entries(rows.metrics) as [Metric, (number | null)[]][];
@@ -165,7 +162,7 @@ export function stepDay(options: { day: string; rows: DayColumns; start: Carry; 
   const seen = new Set<string>();
   let from = 0;
   for (const { region, host, rows: n } of rows.hosts) {
-    const key = hostKey(region, host);
+    const key = entityKey(region, host); // region/host: PostgreSQL's JSON text may not hold NUL
     seen.add(key);
     carry.set(key, stepHost(ctx, rows, { region, host, from, to: from + n }, options.start.get(key) ?? freshHost(), options.dayEnd));
     from += n;

@@ -8,8 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPool, type Logger, type Pool } from '../infra/index.ts';
 import { absorbChanged, landingRelation, stageFiles, STAGED_COLUMNS, type Absorbed, type ReasonCount, type SourceStats } from './absorb.ts';
-import { trainAnomalyModel } from './anomaly-training.ts';
-import { computeEpisodeViews, type EpisodeViews } from './episode-days.ts';
+import { computeEpisodeViews, trainDayModel, type EpisodeViews } from './episode-days.ts';
 import { DEFAULT_FOR_READINGS, type AnomalyModel } from '../telemetry/index.ts';
 import { openDuck, sqlString, type Duck } from './duck.ts';
 import { STAGED_DDL } from './stage.ts';
@@ -225,11 +224,9 @@ async function speedModel(ctx: RunContext, episodes: EpisodeViews, watermark: nu
   if (trained) return trained.model;
   // The watermark's day holds no silver yet, so nothing of it is scored in the batch views:
   // the published model stays until that day has readings, unless there is none or the run is full.
-  const start = Date.parse(`${day}T00:00:00Z`);
   if (!changed.full && (await ctx.pool.query('SELECT 1 FROM anomaly_models LIMIT 1')).rowCount !== 0) return null;
   ctx.phase('training the anomaly model');
-  const window = await silverRelation(ctx.options.dataDir, daysBetween(start - 7 * DAY, start));
-  return window ? trainAnomalyModel(ctx.duck, { before: start, table: window }) : null;
+  return trainDayModel(ctx.duck, ctx.options.dataDir, await silverDays(ctx.options.dataDir), day);
 }
 
 export async function runBatch(options: BatchOptions): Promise<BatchSummary> {

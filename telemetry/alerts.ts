@@ -114,13 +114,15 @@ export interface RuleChange { rule: ThresholdRule; change: AlertChange }
 
 /** Silence at `now` on every rule of a host (a sweep, or the end of the data a batch covers). */
 export function silenceHostAlerts(host: HostAlerts, now: number): { host: HostAlerts; changes: RuleChange[] } {
+  // The common case on every reading: the host has not been silent, nothing to look at.
+  if (host.lastSeen === null || now - host.lastSeen <= ALERT_SILENCE_MS) return { host, changes: [] };
   const changes: RuleChange[] = [];
   const rules = host.rules.map((state, i) => {
     const silenced = silenceAlert(state, host.lastSeen, now);
     if (silenced.change) changes.push({ rule: THRESHOLD_RULES[i] as ThresholdRule, change: silenced.change });
     return silenced.state;
   });
-  return { host: changes.length === 0 && rules.every((r, i) => r === host.rules[i]) ? host : { lastSeen: host.lastSeen, rules }, changes };
+  return { host: { lastSeen: host.lastSeen, rules }, changes };
 }
 
 /**

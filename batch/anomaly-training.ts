@@ -4,7 +4,7 @@
 // (telemetry/anomaly.ts). The same function trains for the batch run and for `pulse eval`.
 
 import {
-  ANOMALY_FEATURES, assembleModel, entityKey, MAD_TO_SIGMA, type AnomalyModel, type FeatureBaseline, type Spread, type TrainingSample,
+  ANOMALY_FEATURES, assembleModel, entityKey, longRunOf, MAD_TO_SIGMA, type AnomalyModel, type FeatureBaseline, type Spread, type TrainingSample,
 } from '../telemetry/index.ts';
 import { sqlIdentifier as ident, type Duck } from './duck.ts';
 
@@ -29,6 +29,21 @@ const TRAINING_WINDOW_MS = 7 * 86_400_000;
 /** Run lengths are a local property: the last day shows them, at a bounded cost however long the history. */
 const RUN_WINDOW_MS = 86_400_000;
 
+const nullIfNaN = (v: number): number | null => (v === v ? v : null);
+
+interface HostRun { region: string; host: string; key: string; from: number; to: number }
+
+/** The hosts of `rows` in (region, host) order, each with the range of positions its rows take in that order. */
+async function hostRuns(duck: Duck, rows: string): Promise<HostRun[]> {
+  const hosts = await duck.rows<{ region: string; host_id: string; n: bigint }>(`SELECT region, host_id, count(*) AS n FROM ${rows} GROUP BY 1, 2 ORDER BY 1, 2`);
+  let at = 0;
+  return hosts.map((h) => {
+    const from = at;
+    at += Number(h.n);
+    return { region: h.region, host: h.host_id, key: entityKey(h.region, h.host_id), from, to: at };
+  });
+}
+
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 interface SpreadRow { region: string; host_id: string | null; h: number | null; [column: string]: unknown }
@@ -51,16 +66,18 @@ export async function trainAnomalyModel(duck: Duck, options: TrainingOptions): P
     min(${ident(f)}) AS lo_${i}, max(${ident(f)}) AS hi_${i}`).join(', ');
   const spreads = await duck.rows<SpreadRow>(`SELECT region, host_id, h, count(*) AS rows, ${stats} FROM ${base}
     GROUP BY GROUPING SETS ((region, host_id, h), (region, host_id), (region))`);
-  // Runs of one unchanged value, per host and feature (gaps and islands): how long a sensor normally repeats itself.
-  // (A day suffices; the sort this needs is the most expensive step of training.)
-  const runs = await duck.rows<{ region: string; host_id: string; feature: string; long_run: number }>(`
-    SELECT region, host_id, feature, quantile_disc(run, 0.999) AS long_run FROM (
-      SELECT region, host_id, feature, count(*) AS run FROM (
-        SELECT region, host_id, feature, sum(CASE WHEN v = prev THEN 0 ELSE 1 END) OVER (PARTITION BY region, host_id, feature ORDER BY ts_ms) AS island
-        FROM (SELECT region, host_id, feature, ts_ms, v, lag(v) OVER (PARTITION BY region, host_id, feature ORDER BY ts_ms) AS prev
-          FROM (UNPIVOT (SELECT region, host_id, ts_ms, ${features.map(ident).join(', ')} FROM ${base} WHERE ts_ms >= ${Math.trunc(options.before - RUN_WINDOW_MS)}) ON ${features.map(ident).join(', ')} INTO NAME feature VALUE v)))
-      GROUP BY region, host_id, feature, island)
-    GROUP BY 1, 2, 3`);
+  // Runs of one unchanged value, per host and feature: how long a sensor normally repeats
+  // itself. (A day suffices; the sort this needs is the most expensive step of training.)
+  const lastDay = `${base} WHERE ts_ms >= ${Math.trunc(options.before - RUN_WINDOW_MS)}`;
+  const runHosts = await hostRuns(duck, lastDay);
+  const runColumns = await duck.doubles(`SELECT ${features.map((f) => `${ident(f)}::DOUBLE AS ${ident(f)}`).join(', ')} FROM ${lastDay} ORDER BY region, host_id, ts_ms, event_id`);
+  const longRuns = new Map<string, number>();
+  for (const run of runHosts) {
+    features.forEach((f) => {
+      const long = longRunOf(runColumns[f] as Float64Array, run.from, run.to);
+      if (long !== null) longRuns.set(`${run.key}\u0000${f}`, long);
+    });
+  }
   const regionRows = spreads.filter((r) => r.host_id === null);
   const trainingRows = regionRows.reduce((sum, r) => sum + Number(r.rows), 0);
   if (trainingRows === 0) return null;
@@ -76,7 +93,6 @@ export async function trainAnomalyModel(duck: Duck, options: TrainingOptions): P
     cells.push(row);
     hourRows.set(key, cells);
   }
-  const longRuns = new Map(runs.map((r) => [`${entityKey(r.region, r.host_id)}\u0000${r.feature}`, Number(r.long_run)]));
   for (const row of hostRows) {
     const key = entityKey(row.region, row.host_id as string);
     hosts[key] = features.map((_, i): FeatureBaseline | null => {
@@ -99,13 +115,17 @@ export async function trainAnomalyModel(duck: Duck, options: TrainingOptions): P
   const cut = Math.min(1, wanted / trainingRows);
   // Read as columns (a few hundred thousand row objects would cost seconds), in a fixed order:
   // the forest draws its samples by position, and parallel scans return rows in any order.
-  const sampled = await duck.columns(`SELECT region, host_id, ts_ms, ${features.map(ident).join(', ')} FROM ${base}
-    WHERE hash(event_id || ${Math.trunc(options.seed ?? 42)}::VARCHAR) % 1000000 < ${Math.ceil(cut * 1_000_000)} ORDER BY region, host_id, ts_ms, event_id`);
-  const column = (name: string) => sampled[name] ?? [];
-  const featureColumns = features.map(column);
-  const sample: TrainingSample[] = column('ts_ms').map((ts, i) => ({
-    region: column('region')[i] as string, host: column('host_id')[i] as string, ts: Number(ts), values: featureColumns.map((c) => num(c[i])),
-  }));
+  const sampledRows = `${base} WHERE hash(event_id || ${Math.trunc(options.seed ?? 42)}::VARCHAR) % 1000000 < ${Math.ceil(cut * 1_000_000)}`;
+  const sampleHosts = await hostRuns(duck, sampledRows);
+  const sampled = await duck.doubles(`SELECT ts_ms::DOUBLE AS ts_ms, ${features.map((f) => `${ident(f)}::DOUBLE AS ${ident(f)}`).join(', ')}
+    FROM ${sampledRows} ORDER BY region, host_id, ts_ms, event_id`);
+  const featureColumns = features.map((f) => sampled[f] as Float64Array);
+  const sample: TrainingSample[] = [];
+  for (const run of sampleHosts) {
+    for (let i = run.from; i < run.to; i += 1) {
+      sample.push({ region: run.region, host: run.host, ts: sampled.ts_ms?.[i] as number, values: featureColumns.map((c) => nullIfNaN(c[i] as number)) });
+    }
+  }
   return assembleModel({ features, trainedThrough: options.before, trainingRows, hosts, regions }, sample, {
     ...(options.contamination !== undefined ? { contamination: options.contamination } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),

@@ -9,9 +9,9 @@ import { createHash } from 'node:crypto';
 import type { Pool } from '../infra/index.ts';
 import { AnomalyScorer, METRICS, THRESHOLD_RULES, ANOMALY_FEATURES, type AnomalyModel, type Metric } from '../telemetry/index.ts';
 import { trainAnomalyModel } from './anomaly-training.ts';
-import type { Duck } from './duck.ts';
+import { sqlString, type Duck } from './duck.ts';
 import { parseCarry, serializeCarry, stepDay, type AlertSegment, type AnomalyPointRow, type Carry, type DayColumns } from './episodes.ts';
-import { silverRelation } from './silver.ts';
+import { silverFileRegion, silverFiles, silverRelation } from './silver.ts';
 
 const DAY = 86_400_000;
 const MODEL_WINDOW_DAYS = 7;
@@ -57,26 +57,50 @@ function initialDays(input: EpisodeInput, covered: readonly string[]): Set<strin
 const METRICS_READ: Metric[] = [...new Set<Metric>([...THRESHOLD_RULES.map((r) => r.metric), ...ANOMALY_FEATURES])].filter((m) => METRICS.includes(m));
 
 /**
- * A day's covered readings in (region, host, time) order, as columns. Strings are costly to
+ * A day's covered readings in (region, host, time) order, as columns: each region's silver
+ * file is sorted by host and time already, so it is read in file order. Strings are costly to
  * bring out of DuckDB row by row, so hosts come as one row per host (with its count) and
- * event ids only for the readings that need one (anomalous points), by position.
+ * event ids only for the readings that need one (anomalous points), by file row number.
  */
 async function dayRows(input: EpisodeInput, day: string): Promise<DayColumns> {
-  const silver = await silverRelation(input.dataDir, [day]);
-  if (!silver) return { ts_ms: [], hosts: [], metrics: {}, eventIds: async () => [] };
-  await input.duck.run(`CREATE OR REPLACE TEMP TABLE day_rows AS SELECT row_number() OVER (ORDER BY region, host_id, ts_ms, event_id) - 1 AS rn,
-    event_id, ts_ms, region, host_id, ${METRICS_READ.join(', ')} FROM ${silver} WHERE ts_ms < ${input.watermark}`);
-  const hosts = await input.duck.rows<{ region: string; host_id: string; n: bigint }>('SELECT region, host_id, count(*) AS n FROM day_rows GROUP BY 1, 2 ORDER BY min(rn)');
-  const columns = await input.duck.columns(`SELECT ts_ms, ${METRICS_READ.join(', ')} FROM day_rows ORDER BY rn`);
-  const numbers = (values: unknown[] | undefined) => (values ?? []).map((v) => (v === null || v === undefined ? null : Number(v)));
+  const files = await silverFiles(input.dataDir, [day]);
+  const parts: { file: string; region: string; hosts: { host_id: string; n: bigint }[]; columns: Record<string, Float64Array> }[] = [];
+  for (const file of files) {
+    const source = `read_parquet(${sqlString(file)}, file_row_number = true) WHERE ts_ms < ${input.watermark}`;
+    const hosts = await input.duck.rows<{ host_id: string; n: bigint }>(`SELECT host_id, count(*) AS n FROM ${source} GROUP BY 1 ORDER BY 1`);
+    const columns = await input.duck.doubles(`SELECT file_row_number::DOUBLE AS row_number, ts_ms::DOUBLE AS ts_ms, ${METRICS_READ.map((m) => `${m}::DOUBLE AS ${m}`).join(', ')} FROM ${source}`);
+    parts.push({ file, region: silverFileRegion(file), hosts, columns });
+  }
+  const concat = (name: string) => {
+    const out = new Float64Array(parts.reduce((sum, p) => sum + (p.columns[name]?.length ?? 0), 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p.columns[name] as Float64Array, at);
+      at += p.columns[name]?.length ?? 0;
+    }
+    return out;
+  };
+  const rowNumbers = concat('row_number');
+  const starts: number[] = [];
+  parts.reduce((at, p) => {
+    starts.push(at);
+    return at + (p.columns.ts_ms?.length ?? 0);
+  }, 0);
   return {
-    ts_ms: (columns.ts_ms ?? []).map(Number), hosts: hosts.map((h) => ({ region: h.region, host: h.host_id, rows: Number(h.n) })),
-    metrics: Object.fromEntries(METRICS_READ.map((m) => [m, numbers(columns[m])])),
+    ts_ms: concat('ts_ms'), hosts: parts.flatMap((p) => p.hosts.map((h) => ({ region: p.region, host: h.host_id, rows: Number(h.n) }))),
+    metrics: Object.fromEntries(METRICS_READ.map((m) => [m, concat(m)])),
     eventIds: async (positions) => {
-      if (positions.length === 0) return [];
-      const found = await input.duck.columns(`SELECT rn, event_id FROM day_rows WHERE rn IN (SELECT unnest([${positions.join(', ')}]::BIGINT[])) ORDER BY rn`);
-      const byPosition = new Map((found.rn ?? []).map((rn, i) => [Number(rn), found.event_id?.[i] as string]));
-      return positions.map((p) => byPosition.get(p) as string);
+      const ids = new Map<number, string>();
+      for (const [i, part] of parts.entries()) {
+        const end = starts[i + 1] ?? rowNumbers.length;
+        const mine = positions.filter((p) => p >= (starts[i] as number) && p < end);
+        if (mine.length === 0) continue;
+        const byRow = new Map(mine.map((p) => [rowNumbers[p] as number, p]));
+        const found = await input.duck.columns(`SELECT file_row_number AS r, event_id FROM read_parquet(${sqlString(part.file)}, file_row_number = true)
+          WHERE file_row_number IN (SELECT unnest([${[...byRow.keys()].join(', ')}]::BIGINT[]))`);
+        (found.r ?? []).forEach((r, k) => ids.set(byRow.get(Number(r)) as number, found.event_id?.[k] as string));
+      }
+      return positions.map((p) => ids.get(p) as string);
     },
   };
 }

@@ -29,9 +29,12 @@ export interface AlertSegment {
 /** An anomalous reading; `event_id` is filled in from its `position` among the day's rows. */
 export interface AnomalyPointRow { day: string; position: number; event_id: string; ts: number; region: string; host_id: string; score: number; metric: string | null; value: number | null; z: number | null; reason: string }
 
-/** A day's readings as columns, sorted by region, host and time; `hosts` gives the runs of rows of each host, in that order. */
+/**
+ * A day's readings as columns (NaN where a reading lacks the metric), sorted by region, host
+ * and time; `hosts` gives the runs of rows of each host, in that order.
+ */
 export interface DayColumns {
-  ts_ms: number[]; hosts: { region: string; host: string; rows: number }[]; metrics: Partial<Record<Metric, (number | null)[]>>;
+  ts_ms: Float64Array; hosts: { region: string; host: string; rows: number }[]; metrics: Partial<Record<Metric, Float64Array>>;
   /** The event ids of the readings at these positions. */
   eventIds(positions: readonly number[]): Promise<string[]>;
 }
@@ -100,11 +103,14 @@ function stepHost(ctx: DayContext, rows: DayColumns, span: { region: string; hos
       applyChange(ctx, open, rule.id, change, () => thresholdSegment(ctx, region, host, i, change.at, change.peak));
     }
   };
-  const metricColumns = Object.entries(rows.metrics) as [Metric, (number | null)[]][];
+  const metricColumns = Object.entries(rows.metrics) as [Metric, Float64Array][];
   for (let r = from; r < to; r += 1) {
     const ts = rows.ts_ms[r] as number;
     const reading: { ts: number } & Partial<Record<Metric, number | null>> = { ts };
-    for (const [metric, values] of metricColumns) reading[metric] = values[r] ?? null;
+    for (const [metric, values] of metricColumns) {
+      const value = values[r] as number;
+      reading[metric] = value === value ? value : null; // NaN: the reading lacks the metric
+    }
     const stepped = stepHostAlerts(alerts, reading, ctx.forReadings);
     alerts = stepped.host;
     applyRuleChanges(stepped.changes);

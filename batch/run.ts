@@ -237,7 +237,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     options.logger?.info({ runId, phase: name }, 'batch phase');
   };
   const work = join(options.dataDir, 'batch', runId);
-  const duck = await openDuck({ memoryLimit: options.memoryLimit, tempDirectory: join(work, 'spill') });
+  // At LOG_LEVEL=debug every DuckDB statement is logged with its milliseconds: where a run spends its time.
+  const trace = options.logger?.isLevelEnabled('debug') ? (sql: string, ms: number) => options.logger?.debug({ runId, ms: Math.round(ms), sql: sql.replace(/\s+/g, ' ').slice(0, 300) }, 'duckdb statement') : undefined;
+  const duck = await openDuck({ memoryLimit: options.memoryLimit, tempDirectory: join(work, 'spill'), ...(trace ? { trace } : {}) });
   const pool = createPool({ databaseUrl: options.databaseUrl, schema: options.schema, applicationName: 'pulse-batch', max: 2, ...(options.logger ? { logger: options.logger } : {}) });
   const ctx: RunContext = { options, runId, started, work, duck, pool, phase };
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ANOMALY_FEATURES, AnomalyScorer, assembleModel, flatlineRunLength, initialAnomalyState, stepAnomaly, utcHour, type AnomalyModel, type HostAnomalyState,
+  ANOMALY_FEATURES, AnomalyScorer, assembleModel, flatlineRunLength, initialAnomalyState, longRunOf, stepAnomaly, utcHour, type AnomalyModel, type HostAnomalyState,
 } from './index.ts';
 
 const HOUR = 3_600_000;
@@ -88,5 +88,24 @@ describe('anomaly scoring', () => {
     expect(model.zThresholds['lab/h1']).toBeGreaterThanOrEqual(5);
     expect(model.isolationThreshold).toBeGreaterThan(0.4);
     expect(model.isolationThreshold).toBeLessThan(1);
+  });
+});
+
+describe('how long a sensor normally repeats itself (longRunOf)', () => {
+  const runs = (...values: number[]) => longRunOf(Float64Array.from(values), 0, values.length);
+
+  it('takes the 99.9th percentile of the lengths of runs of one value, discrete (the longest run below 1,000 runs)', () => {
+    expect(runs(1, 1, 1, 2, 3, 3)).toBe(3);
+    const many = [...Array.from({ length: 998 }, (_, i) => i), 5000, 5000, 7000, 7000, 7000, 7000];
+    expect(runs(...many)).toBe(2); // 1,000 runs: 998 of 1, one of 2, one of 4; the 999th shortest is 2
+  });
+
+  it('skips readings without the metric (NaN) inside a run, and is null when there is no value at all', () => {
+    expect(runs(4, Number.NaN, 4, 4, 9)).toBe(3);
+    expect(runs(Number.NaN, Number.NaN)).toBeNull();
+  });
+
+  it('reads only its range [from, to)', () => {
+    expect(longRunOf(Float64Array.from([7, 7, 7, 1, 2, 2]), 3, 6)).toBe(2);
   });
 });

@@ -83,6 +83,30 @@ export interface AnomalyScore {
 export const entityKey = (region: string, host: string) => `${region}/${host}`;
 export const utcHour = (ts: number) => Math.floor((((ts % 86_400_000) + 86_400_000) % 86_400_000) / 3_600_000);
 
+/**
+ * How long a sensor normally repeats itself: the 99.9th percentile (discrete) of the lengths
+ * of its runs of one unchanged value among `values[from, to)` in time order, NaN (no reading
+ * of the metric) skipped. Null when there is no value at all.
+ */
+export function longRunOf(values: Float64Array, from: number, to: number): number | null {
+  const runs: number[] = [];
+  let previous = Number.NaN;
+  let run = 0;
+  for (let i = from; i < to; i += 1) {
+    const value = values[i] as number;
+    if (value !== value) continue;
+    if (run > 0 && value === previous) {
+      run += 1;
+      continue;
+    }
+    if (run > 0) runs.push(run);
+    run = 1;
+    previous = value;
+  }
+  if (run > 0) runs.push(run);
+  return runs.length === 0 ? null : quantile(runs.sort((a, b) => a - b), 0.999);
+}
+
 /** Readings in a row with one value before a sensor counts as stuck: twice its long runs in training, at least 6. */
 export function flatlineRunLength(longRun: number): number {
   return Math.max(6, 2 * longRun);
@@ -95,6 +119,8 @@ export class AnomalyScorer {
   private readonly forest: CompiledForest;
   private readonly row: Float64Array;
   private readonly entities = new Map<string, Entity>();
+  /** The host asked about last: readings come host by host, so most lookups are this one. */
+  private last: { region: string; host: string; entity: Entity } | null = null;
 
   constructor(model: AnomalyModel, version: number | null = null) {
     if (model.format !== ANOMALY_MODEL_FORMAT) throw new TypeError(`unknown anomaly model format ${String(model.format)}`);
@@ -106,12 +132,15 @@ export class AnomalyScorer {
 
   /** What the model knows of one host, resolved once per host rather than per feature and reading. */
   private entity(region: string, host: string): Entity {
+    const last = this.last;
+    if (last !== null && last.host === host && last.region === region) return last.entity;
     const key = entityKey(region, host);
     let entity = this.entities.get(key);
     if (!entity) {
       entity = { hosts: this.model.hosts[key] ?? null, region: this.model.regions[region] ?? null, zThreshold: this.model.zThresholds[key] ?? this.model.zThreshold };
       this.entities.set(key, entity);
     }
+    this.last = { region, host, entity };
     return entity;
   }
 

@@ -93,6 +93,20 @@ describe('pulse batch', () => {
     }
   });
 
+  it('writes each silver partition file sorted by host, time and event id (another engine can skip hosts by row-group statistics)', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const files = (await duck.runAndReadAll(`SELECT DISTINCT filename FROM read_parquet('${join(dataDir, 'silver', '*', '*', '*.parquet')}', filename = true)`)).getRowObjectsJS();
+    expect(files.length).toBeGreaterThan(1);
+    for (const { filename } of files) {
+      const rows = (await duck.runAndReadAll(`SELECT host_id, ts_ms, event_id FROM read_parquet('${String(filename)}', file_row_number = true) ORDER BY file_row_number`)).getRowObjectsJS();
+      const keys = rows.map((r) => [String(r['host_id']), Number(r['ts_ms']), String(r['event_id'])] as const);
+      const sorted = [...keys].sort((a, b) => (a[0] !== b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] !== b[1] ? a[1] - b[1] : a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0));
+      expect(keys, String(filename)).toEqual(sorted);
+    }
+    duck.closeSync();
+  });
+
   it('accounts for duplicates, bad rows and unreadable files in its summary and quarantine', async () => {
     expect(first.deduplicated).toBe(20); // the re-delivered part of the archive
     expect(first.byReason).toEqual(expect.arrayContaining([

@@ -1,37 +1,32 @@
-// Training the anomaly model from silver: DuckDB computes the robust baselines (median and
-// MAD per host, metric and UTC hour, per host, per region) and how often each sensor repeats
-// its previous value; a deterministic sample of standardized readings then trains the forest
-// (telemetry/anomaly.ts). The same function trains for the batch run and for `pulse eval`.
+// Training the anomaly model from silver: the robust baselines (median and MAD per host,
+// metric and UTC hour, per host, per region) and how long each sensor repeats its value come
+// from the window days' profiles (telemetry/anomaly-profile.ts); a deterministic sample of
+// standardized readings then trains the forest (telemetry/anomaly.ts). The same function
+// trains for the batch run and for `pulse eval`.
 
-import {
-  ANOMALY_FEATURES, assembleModel, entityKey, longRunOf, MAD_TO_SIGMA, type AnomalyModel, type FeatureBaseline, type Spread, type TrainingSample,
-} from '../telemetry/index.ts';
+import { ANOMALY_FEATURES, assembleModel, baselinesOf, profileDay, type AnomalyModel, type DayProfile, type TrainingSample } from '../telemetry/index.ts';
 import { sqlIdentifier as ident, type Duck } from './duck.ts';
 
 export interface TrainingOptions {
   /** A DuckDB table or view with event_id, ts_ms, region, host_id and the feature columns (silver). */
   table?: string;
   features?: readonly string[];
-  /** Train on readings strictly before this instant (epoch ms)… */
+  /** Train for the UTC day starting here (epoch ms, midnight UTC), on the 7 days before it: a week of recent normal, at a cost bounded however long the history. */
   before: number;
-  /** …and no older than this (default: 7 days — a week of recent normal, at a cost bounded however long the history). */
-  windowMs?: number;
+  /** Each window day's profile (null: no readings); by default computed from `table`. */
+  profileOf?: (day: number) => Promise<DayProfile | null>;
   contamination?: number;
   seed?: number;
   /** Readings sampled for the forest and the thresholds (default: 2,000 per host, at most 300,000). */
   sampleRows?: number;
 }
 
-/** Readings an hour-of-day cell needs before its own median is trusted over the host's. */
-const MIN_HOUR_READINGS = 10;
-const MIN_HOST_READINGS = 30;
-const TRAINING_WINDOW_MS = 7 * 86_400_000;
-/** Run lengths are a local property: the last day shows them, at a bounded cost however long the history. */
-const RUN_WINDOW_MS = 86_400_000;
+const DAY = 86_400_000;
+const TRAINING_WINDOW_DAYS = 7;
 
 const nullIfNaN = (v: number): number | null => (v === v ? v : null);
 
-interface HostRun { region: string; host: string; key: string; from: number; to: number }
+interface HostRun { region: string; host: string; from: number; to: number }
 
 /** The hosts of `rows` in (region, host) order, each with the range of positions its rows take in that order. */
 async function hostRuns(duck: Duck, rows: string): Promise<HostRun[]> {
@@ -40,85 +35,50 @@ async function hostRuns(duck: Duck, rows: string): Promise<HostRun[]> {
   return hosts.map((h) => {
     const from = at;
     at += Number(h.n);
-    return { region: h.region, host: h.host_id, key: entityKey(h.region, h.host_id), from, to: at };
+    return { region: h.region, host: h.host_id, from, to: at };
   });
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const asDoubles = (features: readonly string[]) => features.map((f) => `${ident(f)}::DOUBLE AS ${ident(f)}`).join(', ');
 
-interface SpreadRow { region: string; host_id: string | null; h: number | null; [column: string]: unknown }
-
-function spreadOf(row: SpreadRow, i: number, floor: number): Spread | null {
-  const median = num(row[`med_${i}`]);
-  const mad = num(row[`mad_${i}`]);
-  if (median === null || mad === null) return null;
-  return { median, scale: Math.max(MAD_TO_SIGMA * mad, floor) };
+/** The profile of the UTC day starting at `day` of a table's readings (any table with region, host_id, ts_ms, event_id and the features). */
+export async function profileFromTable(duck: Duck, table: string, day: number, features: readonly string[]): Promise<DayProfile> {
+  const rows = `(SELECT * FROM ${table} WHERE ts_ms >= ${day} AND ts_ms < ${day + DAY})`;
+  const hosts = await hostRuns(duck, rows);
+  const columns = await duck.doubles(`SELECT ts_ms::DOUBLE AS ts_ms, ${asDoubles(features)} FROM ${rows} ORDER BY region, host_id, ts_ms, event_id`);
+  return profileDay({ day, features, ts: columns.ts_ms ?? new Float64Array(), values: features.map((f) => columns[f] as Float64Array), hosts });
 }
 
-/** The model, or null when there is nothing before `before` to learn from. */
+/**
+ * The model of the day starting at `before`, trained on the 7 days before it, or null when
+ * they hold nothing to learn from. The baselines come from the days' profiles (`profileOf`;
+ * by default computed from `table`); a deterministic sample of the window's readings, no
+ * sort of the window needed, trains the forest and calibrates the thresholds.
+ */
 export async function trainAnomalyModel(duck: Duck, options: TrainingOptions): Promise<AnomalyModel | null> {
   const table = options.table ?? 'silver';
   const features = [...(options.features ?? ANOMALY_FEATURES)];
-  const since = Math.trunc(options.before - (options.windowMs ?? TRAINING_WINDOW_MS));
-  const base = `(SELECT event_id, ts_ms, region, host_id, hour(epoch_ms(ts_ms)) AS h, ${features.map(ident).join(', ')}
-    FROM ${table} WHERE ts_ms < ${Math.trunc(options.before)} AND ts_ms >= ${since})`;
-  const stats = features.map((f, i) => `count(${ident(f)}) AS n_${i}, median(${ident(f)}) AS med_${i}, mad(${ident(f)}) AS mad_${i},
-    min(${ident(f)}) AS lo_${i}, max(${ident(f)}) AS hi_${i}`).join(', ');
-  const spreads = await duck.rows<SpreadRow>(`SELECT region, host_id, h, count(*) AS rows, ${stats} FROM ${base}
-    GROUP BY GROUPING SETS ((region, host_id, h), (region, host_id), (region))`);
-  // Runs of one unchanged value, per host and feature: how long a sensor normally repeats
-  // itself. (A day suffices; the sort this needs is the most expensive step of training.)
-  const lastDay = `${base} WHERE ts_ms >= ${Math.trunc(options.before - RUN_WINDOW_MS)}`;
-  const runHosts = await hostRuns(duck, lastDay);
-  const runColumns = await duck.doubles(`SELECT ${features.map((f) => `${ident(f)}::DOUBLE AS ${ident(f)}`).join(', ')} FROM ${lastDay} ORDER BY region, host_id, ts_ms, event_id`);
-  const longRuns = new Map<string, number>();
-  for (const run of runHosts) {
-    features.forEach((f) => {
-      const long = longRunOf(runColumns[f] as Float64Array, run.from, run.to);
-      if (long !== null) longRuns.set(`${run.key}\u0000${f}`, long);
-    });
+  if (options.before % DAY !== 0) throw new TypeError(`a model is trained for a UTC day: ${new Date(options.before).toISOString()} is not midnight UTC`);
+  const days = Array.from({ length: TRAINING_WINDOW_DAYS }, (_, i) => options.before - (TRAINING_WINDOW_DAYS - i) * DAY);
+  const profileOf = options.profileOf ?? ((day: number) => profileFromTable(duck, table, day, features));
+  const profiles: DayProfile[] = [];
+  for (const day of days) { // one after another: they share the DuckDB connection
+    const profile = await profileOf(day);
+    if (profile !== null && profile.rows > 0) profiles.push(profile);
   }
-  const regionRows = spreads.filter((r) => r.host_id === null);
-  const trainingRows = regionRows.reduce((sum, r) => sum + Number(r.rows), 0);
-  if (trainingRows === 0) return null;
-  const regions: AnomalyModel['regions'] = {};
-  for (const row of regionRows) regions[row.region] = features.map((_, i) => spreadOf(row, i, 1e-3));
+  const baselines = baselinesOf(profiles, features, options.before);
+  if (baselines.trainingRows === 0) return null;
 
-  const hosts: AnomalyModel['hosts'] = {};
-  const hostRows = spreads.filter((r) => r.host_id !== null && r.h === null);
-  const hourRows = new Map<string, SpreadRow[]>();
-  for (const row of spreads.filter((r) => r.h !== null)) {
-    const key = entityKey(row.region, row.host_id as string);
-    const cells = hourRows.get(key) ?? [];
-    cells.push(row);
-    hourRows.set(key, cells);
-  }
-  for (const row of hostRows) {
-    const key = entityKey(row.region, row.host_id as string);
-    hosts[key] = features.map((_, i): FeatureBaseline | null => {
-      if ((num(row[`n_${i}`]) ?? 0) < MIN_HOST_READINGS) return null;
-      const median = num(row[`med_${i}`]) as number;
-      // A host whose sensor barely moves still needs a scale: 1 % of its level, at least 0.001.
-      const overall = spreadOf(row, i, Math.max(1e-3, 0.01 * Math.abs(median))) as Spread;
-      const hours: (Spread | null)[] = new Array<Spread | null>(24).fill(null);
-      for (const cell of hourRows.get(key) ?? []) {
-        if ((num(cell[`n_${i}`]) ?? 0) >= MIN_HOUR_READINGS) hours[cell.h as number] = spreadOf(cell, i, 1.0 * overall.scale);
-      }
-      return {
-        ...overall, hours, longRun: longRuns.get(`${key}\u0000${features[i]}`) ?? 1, min: num(row[`lo_${i}`]) as number, max: num(row[`hi_${i}`]) as number,
-      };
-    });
-  }
-
-  // A deterministic sample: rows whose id hashes below a cut, no sort needed (~2,000 per host, at most 300,000).
-  const wanted = Math.min(options.sampleRows ?? 300_000, 2_000 * Math.max(1, hostRows.length));
-  const cut = Math.min(1, wanted / trainingRows);
-  // Read as columns (a few hundred thousand row objects would cost seconds), in a fixed order:
-  // the forest draws its samples by position, and parallel scans return rows in any order.
-  const sampledRows = `${base} WHERE hash(event_id || ${Math.trunc(options.seed ?? 42)}::VARCHAR) % 1000000 < ${Math.ceil(cut * 1_000_000)}`;
-  const sampleHosts = await hostRuns(duck, sampledRows);
-  const sampled = await duck.doubles(`SELECT ts_ms::DOUBLE AS ts_ms, ${features.map((f) => `${ident(f)}::DOUBLE AS ${ident(f)}`).join(', ')}
-    FROM ${sampledRows} ORDER BY region, host_id, ts_ms, event_id`);
+  // A deterministic sample: rows whose id hashes below a cut (~2,000 per host, at most 300,000).
+  const wanted = Math.min(options.sampleRows ?? 300_000, 2_000 * Math.max(1, Object.keys(baselines.hosts).length));
+  const cut = Math.min(1, wanted / baselines.trainingRows);
+  const sampledRows = `(SELECT * FROM ${table} WHERE ts_ms < ${options.before} AND ts_ms >= ${days[0]}
+    AND hash(event_id || ${Math.trunc(options.seed ?? 42)}::VARCHAR) % 1000000 < ${Math.ceil(cut * 1_000_000)})`;
+  // Read as typed columns in a fixed order: the forest draws its samples by position, and parallel scans return rows in any order.
+  await duck.run(`CREATE OR REPLACE TEMP TABLE training_sample AS SELECT region, host_id, ts_ms, event_id, ${features.map(ident).join(', ')} FROM ${sampledRows}`);
+  const sampleHosts = await hostRuns(duck, 'training_sample');
+  const sampled = await duck.doubles(`SELECT ts_ms::DOUBLE AS ts_ms, ${asDoubles(features)} FROM training_sample ORDER BY region, host_id, ts_ms, event_id`);
+  await duck.run('DROP TABLE training_sample');
   const featureColumns = features.map((f) => sampled[f] as Float64Array);
   const sample: TrainingSample[] = [];
   for (const run of sampleHosts) {
@@ -126,7 +86,7 @@ export async function trainAnomalyModel(duck: Duck, options: TrainingOptions): P
       sample.push({ region: run.region, host: run.host, ts: sampled.ts_ms?.[i] as number, values: featureColumns.map((c) => nullIfNaN(c[i] as number)) });
     }
   }
-  return assembleModel({ features, trainedThrough: options.before, trainingRows, hosts, regions }, sample, {
+  return assembleModel({ features, trainedThrough: options.before, ...baselines }, sample, {
     ...(options.contamination !== undefined ? { contamination: options.contamination } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
   });

@@ -7,7 +7,9 @@
 
 import { createHash } from 'node:crypto';
 import type { Pool } from '../infra/index.ts';
-import { AnomalyScorer, METRICS, THRESHOLD_RULES, ANOMALY_FEATURES, type AnomalyModel, type Metric } from '../telemetry/index.ts';
+import {
+  AnomalyScorer, DAY_PROFILE_FORMAT, METRICS, profileDay, THRESHOLD_RULES, ANOMALY_FEATURES, type AnomalyModel, type DayProfile, type Metric,
+} from '../telemetry/index.ts';
 import { trainAnomalyModel } from './anomaly-training.ts';
 import { sqlString, type Duck } from './duck.ts';
 import { parseCarry, serializeCarry, stepDay, type AlertSegment, type AnomalyPointRow, type Carry, type DayColumns } from './episodes.ts';
@@ -16,13 +18,16 @@ import { silverFileRegion, silverFiles, silverRelation } from './silver.ts';
 const DAY = 86_400_000;
 const MODEL_WINDOW_DAYS = 7;
 const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`);
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export interface EpisodeViews {
   /** Days whose rows of the four tables are replaced (`all`: a full run). */
   days: readonly string[] | 'all';
   segments: AlertSegment[];
   points: AnomalyPointRow[];
-  carries: { day: string; states: string; hash: string }[];
+  /** Each stepped day's end state, and its profile (what its readings say about normal, for the models of the days after it). */
+  carries: { day: string; states: string; hash: string; profile: DayProfile }[];
+  profiles: Map<string, DayProfile>;
   /** Days whose walk-forward model was trained again (null: nothing to learn from); the others keep theirs. */
   models: { day: string; trainingRows: number; model: AnomalyModel | null }[];
 }
@@ -62,7 +67,7 @@ const METRICS_READ: Metric[] = [...new Set<Metric>([...THRESHOLD_RULES.map((r) =
  * bring out of DuckDB row by row, so hosts come as one row per host (with its count) and
  * event ids only for the readings that need one (anomalous points), by file row number.
  */
-async function dayRows(input: EpisodeInput, day: string): Promise<DayColumns> {
+async function dayRows(input: Pick<EpisodeInput, 'duck' | 'dataDir' | 'watermark'>, day: string): Promise<DayColumns> {
   const files = await silverFiles(input.dataDir, [day]);
   const parts: { file: string; region: string; hosts: { host_id: string; n: bigint }[]; columns: Record<string, Float64Array> }[] = [];
   for (const file of files) {
@@ -108,20 +113,48 @@ async function dayRows(input: EpisodeInput, day: string): Promise<DayColumns> {
 /** Whether `other` is one of the 7 days before `day` (its model's training window). */
 const inModelWindow = (other: string, day: string) => dayStart(other) < dayStart(day) && dayStart(other) >= dayStart(day) - MODEL_WINDOW_DAYS * DAY;
 
+/** Where a day's profile comes from: this run's stepping, the published views, or (for days stepped before profiles existed) its silver. */
+export type ProfileSource = (day: number) => Promise<DayProfile | null>;
+
+export function profileSource(input: Pick<EpisodeInput, 'duck' | 'pool' | 'dataDir' | 'watermark'>, fresh: ReadonlyMap<string, DayProfile>): ProfileSource {
+  return async (dayMs) => {
+    const day = isoDay(dayMs);
+    const known = fresh.get(day);
+    if (known) return known;
+    const stored = await input.pool.query<{ profile: DayProfile | null }>('SELECT profile FROM batch_alert_carry WHERE day = $1', [day]);
+    const profile = stored.rows[0]?.profile;
+    if (profile?.format === DAY_PROFILE_FORMAT) return profile;
+    const rows = await dayRows(input, day);
+    return rows.ts_ms.length === 0 ? null : profileOfRows(dayMs, rows);
+  };
+}
+
+/** The profile of a day's rows (the model features of the readings stepped). */
+function profileOfRows(day: number, rows: DayColumns): DayProfile {
+  let at = 0;
+  const hosts = rows.hosts.map((h) => {
+    const from = at;
+    at += h.rows;
+    return { region: h.region, host: h.host, from, to: at };
+  });
+  const empty = new Float64Array(rows.ts_ms.length).fill(Number.NaN);
+  return profileDay({ day, features: ANOMALY_FEATURES, ts: rows.ts_ms, values: ANOMALY_FEATURES.map((f) => rows.metrics[f] ?? empty), hosts });
+}
+
 /** The walk-forward model of `day`, trained on the silver of the 7 days before it (null: nothing to learn from). */
-export async function trainDayModel(duck: Duck, dataDir: string, silverDays: readonly string[], day: string): Promise<AnomalyModel | null> {
+export async function trainDayModel(duck: Duck, dataDir: string, silverDays: readonly string[], day: string, profileOf: ProfileSource): Promise<AnomalyModel | null> {
   const window = silverDays.filter((d) => inModelWindow(d, day));
   const silver = window.length > 0 ? await silverRelation(dataDir, window) : null;
-  return silver ? trainAnomalyModel(duck, { table: silver, before: dayStart(day) }) : null;
+  return silver ? trainAnomalyModel(duck, { table: silver, before: dayStart(day), profileOf }) : null;
 }
 
 /** The walk-forward model of `day`: the published one when its window did not change, else trained again. */
-async function modelOf(input: EpisodeInput, day: string, published: ReadonlySet<string>): Promise<{ model: AnomalyModel | null; trained: boolean }> {
+async function modelOf(input: EpisodeInput, day: string, published: ReadonlySet<string>, profileOf: ProfileSource): Promise<{ model: AnomalyModel | null; trained: boolean }> {
   if (!input.full && !input.dirtyDays.some((d) => inModelWindow(d, day)) && published.has(day)) {
     const stored = await input.pool.query<{ model: AnomalyModel }>('SELECT model FROM batch_day_models WHERE day = $1', [day]);
     if (stored.rows[0]) return { model: stored.rows[0].model, trained: false };
   }
-  return { model: await trainDayModel(input.duck, input.dataDir, input.silverDays, day), trained: true };
+  return { model: await trainDayModel(input.duck, input.dataDir, input.silverDays, day, profileOf), trained: true };
 }
 
 /** The published carry a day starts from: the newest one before it (every day's carry holds every host seen so far). */
@@ -144,7 +177,8 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     for (const day of [last, lastBefore]) if (day !== undefined && covered.includes(day)) wanted.add(day);
   }
   const modelDays = new Set((await input.pool.query<{ day: string }>('SELECT day::text AS day FROM batch_day_models')).rows.map((r) => r.day));
-  const views: EpisodeViews = { days: input.full ? 'all' : [], segments: [], points: [], carries: [], models: [] };
+  const views: EpisodeViews = { days: input.full ? 'all' : [], segments: [], points: [], carries: [], models: [], profiles: new Map() };
+  const profileOf = profileSource(input, views.profiles);
   let carry: Carry = new Map();
   let previous: string | null = null;
   for (const [i, day] of covered.entries()) {
@@ -152,9 +186,11 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     input.phase(`alerts and anomalies of ${day}`);
     // Contiguous with the day stepped before: its new end state; else the published one (still valid, or that day would be here).
     const start = input.full || (previous !== null && previous === covered[i - 1]) ? carry : await publishedCarryBefore(input.pool, day);
-    const { model, trained } = await modelOf(input, day, modelDays);
+    const { model, trained } = await modelOf(input, day, modelDays, profileOf);
     if (trained) views.models.push({ day, trainingRows: model?.trainingRows ?? 0, model });
     const rows = await dayRows(input, day);
+    const profile = profileOfRows(dayStart(day), rows);
+    views.profiles.set(day, profile);
     const stepped = stepDay({ day, rows, start, scorer: model ? new AnomalyScorer(model) : null, forReadings: input.forReadings, dayEnd: day === last ? input.watermark : Math.min(dayStart(day) + DAY, input.watermark) });
     const ids = await rows.eventIds(stepped.points.map((p) => p.position));
     stepped.points.forEach((p, k) => { p.event_id = ids[k] as string; });
@@ -162,7 +198,7 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     views.points.push(...stepped.points);
     const states = serializeCarry(stepped.carry);
     const hash = createHash('sha256').update(states).digest('hex');
-    views.carries.push({ day, states, hash });
+    views.carries.push({ day, states, hash, profile });
     const next = covered[i + 1];
     if (!input.full && hash !== hashes.get(day) && next) wanted.add(next);
     carry = stepped.carry;

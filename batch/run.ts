@@ -8,7 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPool, type Logger, type Pool } from '../infra/index.ts';
 import { absorbChanged, landingRelation, stageFiles, STAGED_COLUMNS, type Absorbed, type ReasonCount, type SourceStats } from './absorb.ts';
-import { computeEpisodeViews, trainDayModel, type EpisodeViews } from './episode-days.ts';
+import { computeEpisodeViews, profileSource, trainDayModel, type EpisodeViews } from './episode-days.ts';
 import { DEFAULT_FOR_READINGS, type AnomalyModel } from '../telemetry/index.ts';
 import { openDuck, sqlString, type Duck } from './duck.ts';
 import { STAGED_DDL } from './stage.ts';
@@ -226,7 +226,8 @@ async function speedModel(ctx: RunContext, episodes: EpisodeViews, watermark: nu
   // the published model stays until that day has readings, unless there is none or the run is full.
   if (!changed.full && (await ctx.pool.query('SELECT 1 FROM anomaly_models LIMIT 1')).rowCount !== 0) return null;
   ctx.phase('training the anomaly model');
-  return trainDayModel(ctx.duck, ctx.options.dataDir, await silverDays(ctx.options.dataDir), day);
+  const profiles = profileSource({ duck: ctx.duck, pool: ctx.pool, dataDir: ctx.options.dataDir, watermark }, episodes.profiles);
+  return trainDayModel(ctx.duck, ctx.options.dataDir, await silverDays(ctx.options.dataDir), day, profiles);
 }
 
 export async function runBatch(options: BatchOptions): Promise<BatchSummary> {

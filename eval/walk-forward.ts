@@ -2,9 +2,9 @@
 // each day boundary, and the speed layer scores the following day's readings in time order
 // with that model, carrying each host's detector state across model refreshes.
 
-import { trainAnomalyModel } from '../batch/anomaly-training.ts';
+import { profileFromTable, trainAnomalyModel } from '../batch/anomaly-training.ts';
 import { sqlIdentifier as ident, type Duck } from '../batch/duck.ts';
-import { AnomalyScorer, entityKey, initialAnomalyState, stepAnomaly, type HostAnomalyState } from '../telemetry/index.ts';
+import { AnomalyScorer, entityKey, initialAnomalyState, stepAnomaly, type DayProfile, type HostAnomalyState } from '../telemetry/index.ts';
 import type { Detection } from './windows.ts';
 
 export interface WalkForwardOptions {
@@ -33,10 +33,17 @@ export async function walkForward(duck: Duck, options: WalkForwardOptions): Prom
   const detections: Detection[] = [];
   let scored = 0;
   let models = 0;
+  // Each day is profiled once, however many models train on it (as the batch layer keeps them).
+  const profiles = new Map<number, DayProfile>();
+  const profileOf = async (day: number) => {
+    const known = profiles.get(day) ?? await profileFromTable(duck, options.table, day, options.features);
+    profiles.set(day, known);
+    return known;
+  };
   for (let from = start; from <= last; from += options.retrainEveryMs) {
     const to = from + options.retrainEveryMs;
     const model = await trainAnomalyModel(duck, {
-      table: options.table, features: options.features, before: from,
+      table: options.table, features: options.features, before: from, profileOf,
       ...(options.contamination !== undefined ? { contamination: options.contamination } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}),
     });
     if (!model) continue;

@@ -231,7 +231,7 @@ export interface ModelParts {
   regions: AnomalyModel['regions'];
 }
 
-function quantile(sorted: readonly number[], q: number): number {
+function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return 1;
   const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[at] as number;
@@ -249,31 +249,34 @@ export function assembleModel(parts: ModelParts, sample: readonly TrainingSample
     isolationThreshold: 1, zThreshold: 1, zThresholds: {}, contamination,
   };
   const scorer = new AnomalyScorer(draft);
+  // Each sample row standardized, and its largest |z| kept per host (the sample comes host by host).
   const byHost = new Map<string, number[]>();
+  let current: { region: string; host: string; list: number[] } | null = null;
   const rows = sample.map((s) => {
     const row = new Float64Array(parts.features.length);
     const worst = Math.abs(scorer.standardize(s.region, s.host, s.ts, s.values, row)?.z ?? 0);
-    const key = entityKey(s.region, s.host);
-    const list = byHost.get(key) ?? [];
-    list.push(worst);
-    byHost.set(key, list);
-    return Array.from(row);
+    if (current === null || current.host !== s.host || current.region !== s.region) {
+      const key = entityKey(s.region, s.host);
+      current = { region: s.region, host: s.host, list: byHost.get(key) ?? [] };
+      byHost.set(key, current.list);
+    }
+    current.list.push(worst);
+    return row;
   });
   const forest = fitIsolationForest(rows, { trees: options.trees ?? 100, sampleSize: 256, seed: options.seed ?? 42 });
   const compiled = compileForest(forest);
   // The isolation threshold from an evenly strided 20,000 of them: a quantile needs no more, and scoring is 100 tree walks each.
   const stride = Math.max(1, Math.floor(rows.length / ISOLATION_CALIBRATION_ROWS));
-  const scores = rows.filter((_, i) => i % stride === 0).map((row) => compiledScore(compiled, row)).sort((a, b) => a - b);
+  const scores = Float64Array.from(rows.filter((_, i) => i % stride === 0), (row) => compiledScore(compiled, row)).sort();
   const round = (v: number) => Math.round(v * 1e6) / 1e6;
   // Hosts differ in how heavy their tails are (a disk that bursts vs a steady CPU): each gets the
   // |z| its own training readings exceed with the contamination share, from at least 200 of them.
-  const all = [...byHost.values()].flat().sort((a, b) => a - b);
+  const all = Float64Array.from([...byHost.values()].flat()).sort();
   const fleetZ = Math.max(MIN_HOST_Z, quantile(all, 1 - contamination));
   const zThresholds: Record<string, number> = {};
   for (const [key, list] of byHost) {
     if (list.length < MIN_HOST_SAMPLE) continue;
-    list.sort((a, b) => a - b);
-    zThresholds[key] = round(Math.max(MIN_HOST_Z, Math.min(fleetZ, quantile(list, 1 - Math.max(contamination, 2 / list.length)))));
+    zThresholds[key] = round(Math.max(MIN_HOST_Z, Math.min(fleetZ, quantile(Float64Array.from(list).sort(), 1 - Math.max(contamination, 2 / list.length)))));
   }
   return {
     ...draft, forest, zThresholds,

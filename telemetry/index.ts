@@ -13,3 +13,4 @@ export * from './control.ts';
 export * from './isolation-forest.ts';
 export * from './anomaly.ts';
 export * from './cold-archive-format.ts';
+export * from './anomaly-profile.ts';

@@ -22,7 +22,7 @@ export function averagePathLength(n: number): number {
   return 2 * (Math.log(n - 1) + EULER) - (2 * (n - 1)) / n;
 }
 
-function buildTree(rows: readonly number[][], depth: number, limit: number, random: () => number, features: number): IsolationNode {
+function buildTree(rows: readonly ArrayLike<number>[], depth: number, limit: number, random: () => number, features: number): IsolationNode {
   if (rows.length <= 1 || depth >= limit) return { leaf: true, size: rows.length };
   // Try features in a random order (Fisher–Yates) until one still varies among these rows.
   const order = Array.from({ length: features }, (_, i) => i);
@@ -48,7 +48,7 @@ function buildTree(rows: readonly number[][], depth: number, limit: number, rand
 }
 
 /** Fit a forest on rows of equal length (already standardized; no nulls). */
-export function fitIsolationForest(rows: readonly number[][], options: ForestOptions = {}): IsolationForest {
+export function fitIsolationForest(rows: readonly ArrayLike<number>[], options: ForestOptions = {}): IsolationForest {
   const features = rows[0]?.length ?? 0;
   const sampleSize = Math.min(options.sampleSize ?? 256, rows.length);
   const rng = xoroshiro128plus(options.seed ?? 42);
@@ -56,7 +56,7 @@ export function fitIsolationForest(rows: readonly number[][], options: ForestOpt
   const limit = Math.ceil(Math.log2(Math.max(2, sampleSize)));
   const trees: IsolationNode[] = [];
   for (let t = 0; t < (options.trees ?? 100); t += 1) {
-    const sample = Array.from({ length: sampleSize }, () => rows[Math.floor(random() * rows.length)] as number[]);
+    const sample = Array.from({ length: sampleSize }, () => rows[Math.floor(random() * rows.length)] as ArrayLike<number>);
     trees.push(buildTree(sample, 0, limit, random, features));
   }
   return { trees, sampleSize, features };

@@ -104,9 +104,14 @@ function stepHost(ctx: DayContext, rows: DayColumns, span: { region: string; hos
     }
   };
   const metricColumns = Object.entries(rows.metrics) as [Metric, Float64Array][];
+  // One reading object and one feature array, refilled for each row: the rules read them and keep nothing of them.
+  const reading: { ts: number } & Partial<Record<Metric, number | null>> = { ts: 0 };
+  for (const [metric] of metricColumns) reading[metric] = null;
+  const featureValues: (number | null)[] = features.map(() => null);
+  const featureColumns = features.map((f) => rows.metrics[f]);
   for (let r = from; r < to; r += 1) {
     const ts = rows.ts_ms[r] as number;
-    const reading: { ts: number } & Partial<Record<Metric, number | null>> = { ts };
+    reading.ts = ts;
     for (const [metric, values] of metricColumns) {
       const value = values[r] as number;
       reading[metric] = value === value ? value : null; // NaN: the reading lacks the metric
@@ -115,7 +120,11 @@ function stepHost(ctx: DayContext, rows: DayColumns, span: { region: string; hos
     alerts = stepped.host;
     applyRuleChanges(stepped.changes);
     if (!ctx.scorer || !anomaly) continue;
-    const scored = stepAnomaly(ctx.scorer, anomaly, { region, host, ts, values: features.map((f) => reading[f] ?? null) }, ctx.forReadings);
+    for (let f = 0; f < features.length; f += 1) {
+      const value = featureColumns[f]?.[r] ?? Number.NaN;
+      featureValues[f] = value === value ? value : null;
+    }
+    const scored = stepAnomaly(ctx.scorer, anomaly, { region, host, ts, values: featureValues }, ctx.forReadings);
     anomaly = scored.state;
     const { score } = scored;
     if (score.score >= 1) {

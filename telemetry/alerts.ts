@@ -131,12 +131,18 @@ export function silenceHostAlerts(host: HostAlerts, now: number): { host: HostAl
  */
 export function stepHostAlerts(host: HostAlerts, reading: { ts: number } & Partial<Record<Metric, number | null>>, forReadings = DEFAULT_FOR_READINGS): { host: HostAlerts; changes: RuleChange[] } {
   const silenced = silenceHostAlerts(host, reading.ts);
-  const changes = [...silenced.changes];
-  const rules = silenced.host.rules.map((state, i) => {
+  const changes = silenced.changes.length === 0 ? [] : [...silenced.changes];
+  // Most readings change no rule's state: the rules array is shared until one does.
+  let rules = silenced.host.rules;
+  for (let i = 0; i < rules.length; i += 1) {
     const rule = THRESHOLD_RULES[i] as ThresholdRule;
+    const state = rules[i] as AlertState;
     const stepped = stepAlert(state, rule, reading[rule.metric] ?? null, reading.ts, forReadings);
     if (stepped.change) changes.push({ rule, change: stepped.change });
-    return stepped.state;
-  });
+    if (stepped.state !== state) {
+      if (rules === silenced.host.rules) rules = [...rules];
+      (rules as AlertState[])[i] = stepped.state;
+    }
+  }
   return { host: { lastSeen: Math.max(host.lastSeen ?? Number.NEGATIVE_INFINITY, reading.ts), rules }, changes };
 }

@@ -207,15 +207,16 @@ export function stepAnomaly(
 ): { state: HostAnomalyState; score: AnomalyScore; change: AlertChange | null; silenced: AlertChange | null } {
   // A host that fell silent ends its anomaly alert as it ends threshold alerts (alerts.ts).
   const silenced = silenceAlert(state.alert, state.lastSeen, reading.ts);
-  const last = [...state.last];
-  const runs = [...state.runs];
+  const last = state.last.slice();
+  const runs = state.runs.slice();
   let score = scorer.score(reading.region, reading.host, reading.ts, reading.values);
-  reading.values.forEach((value, i) => {
+  for (let i = 0; i < reading.values.length; i += 1) {
+    const value = reading.values[i] ?? null;
     runs[i] = value === null ? 0 : value === last[i] ? (runs[i] as number) + 1 : 1;
     last[i] = value;
     const stuck = (runs[i] as number) / scorer.runLength(reading.region, reading.host, i, value);
     if (stuck >= 1 && stuck > score.score) score = { ...score, score: stuck, metric: scorer.model.features[i] as string, z: 0, reason: 'flatline' };
-  });
+  }
   const stepped = stepAlert(silenced.state, ANOMALY_RULE, score.score, reading.ts, score.score >= ANOMALY_SEVERE ? 1 : forReadings);
   const lastSeen = Math.max(state.lastSeen ?? Number.NEGATIVE_INFINITY, reading.ts);
   return { state: { alert: stepped.state, last, runs, lastSeen }, score, change: stepped.change, silenced: silenced.change };

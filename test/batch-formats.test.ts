@@ -42,7 +42,10 @@ describe('history files of every supported shape, and one that is not', () => {
     await mkdir(join(history, 'exports from pandas'), { recursive: true });
     await mkdir(join(history, 'misc', 'nested'), { recursive: true });
     // JSON lines saved as .json, as pandas' to_json(orient="records", lines=True) writes them.
-    await writeFile(join(history, 'exports from pandas', 'usa-lines.json'), `${Array.from({ length: 30 }, (_, i) => JSON.stringify(usaReading(i))).join('\n')}\n`);
+    // Blank lines (empty, or spaces only) are no rows at all: neither read nor quarantined.
+    const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify(usaReading(i)));
+    lines.splice(10, 0, '', '    ');
+    await writeFile(join(history, 'exports from pandas', 'usa-lines.json'), `${lines.join('\n')}\n`);
     // A JSON array of records, one of them not a reading at all.
     await writeFile(join(history, 'exports from pandas', 'usa-array.json'), JSON.stringify([...Array.from({ length: 20 }, (_, i) => usaReading(100 + i)), { hello: 'world' }]));
     await writeFile(join(history, 'misc', 'india.csv.gz'), gzipSync(indiaCsv(25, 200)));

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyRows, planHistory } from '../generator/index.ts';
 import { decodePayload, METRICS, SCHEMAS } from '../telemetry/index.ts';
-import { fieldsRead, jsonAccess, jsonListAccess, jsonListColumns, normalizeSql, payloadSql } from './normalize-sql.ts';
+import { fieldsRead, jsonAccess, jsonFieldAccess, jsonFieldColumns, normalizeSql, payloadSql } from './normalize-sql.ts';
 
 const NOW = Date.UTC(2026, 10, 22, 12);
 
@@ -49,6 +49,13 @@ const HANDMADE: Input[] = [
   { payload: JSON.stringify({ node_name: 'de-1', epoch_time: 1_763_640_000.5, temp_kelvin: 100 }), tag: null },
   { payload: JSON.stringify({ node_name: 'de-1', epoch_time: 1_763_640_000, temp_kelvin: { k: 1 } }), tag: null },
   { payload: JSON.stringify({ foo: 1 }), tag: 'mars/v1' },
+  // Ids given as JSON numbers become their JavaScript text, whatever way the number is written.
+  { payload: '{"event_id":"n-1","ts":"2026-11-20T12:00:00.000Z","region":"lab","host_id":1.50}', tag: 'pulse/v1' },
+  { payload: '{"event_id":"n-2","ts":"2026-11-20T12:00:00.000Z","region":"lab","host_id":1e5}', tag: 'pulse/v1' },
+  { payload: '{"event_id":"n-3","ts":"2026-11-20T12:00:00.000Z","region":"lab","host_id":-0}', tag: 'pulse/v1' },
+  { payload: '{"event_id":"n-4","ts":"2026-11-20T12:00:00.000Z","region":"lab","host_id":1e999}', tag: 'pulse/v1' },
+  { payload: '{"instance_id":  100000 , "time_utc":"2026-11-20T10:00:00Z", "temp_fahrenheit": 1.50e2}', tag: null },
+  { payload: '{"instance_id":"i-9","time_utc":"2026-11-20T10:00:00Z","temp_fahrenheit":1e999}', tag: null },
 ];
 
 const hostile = fc.oneof(
@@ -85,9 +92,9 @@ describe('DuckDB normalization parity with telemetry/', () => {
     for (const schema of SCHEMAS) {
       // Alternate the two ways of reaching JSON fields, so both are held to parity.
       const fields = fieldsRead(schema);
-      const listed = `(SELECT *, ${jsonListColumns('payload', fields)} FROM checked WHERE payload_reason IS NULL AND schema_tag = '${schema.tag}' AND id % 2 = 0)`;
+      const listed = `(SELECT *, ${jsonFieldColumns('payload', fields)} FROM checked WHERE payload_reason IS NULL AND schema_tag = '${schema.tag}' AND id % 2 = 0)`;
       const direct = `(SELECT * FROM checked WHERE payload_reason IS NULL AND schema_tag = '${schema.tag}' AND id % 2 = 1)`;
-      for (const [input, access] of [[listed, jsonListAccess(fields)], [direct, jsonAccess('payload')]] as const) {
+      for (const [input, access] of [[listed, jsonFieldAccess(fields)], [direct, jsonAccess('payload')]] as const) {
         const result = await duck.runAndReadAll(normalizeSql(schema, input, access, ['id'], { now: NOW, source: null }));
         for (const row of result.getRowObjectsJS()) sqlResults.set(Number(row['id']), row);
       }

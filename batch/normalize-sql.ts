@@ -21,13 +21,22 @@ export interface FieldAccess {
 // Field names come from the SCHEMAS constant, never from input; quoting is belt and braces.
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
-/** Fields of a JSON text column, typed by json_type as telemetry types JSON values. */
+/**
+ * A JSON number as JavaScript's String() writes it (telemetry takes a numeric id as its
+ * text): integers without a fraction, others in DuckDB's shortest form.
+ */
+const numberText = (d: string) => `CASE WHEN ${d} = trunc(${d}) AND abs(${d}) < 1e21 THEN CAST(CAST(${d} AS HUGEINT) AS VARCHAR) ELSE CAST(${d} AS VARCHAR) END`;
+
+/** Fields of a JSON text column, typed by json_type as telemetry types JSON values (a number that is not finite is no number). */
 export function jsonAccess(column: string): FieldAccess {
   const path = (field: string) => literal(`$.${JSON.stringify(field)}`);
+  const value = (f: string) => `TRY_CAST(json_extract_string(${column}, ${path(f)}) AS DOUBLE)`;
+  const numeric = `CASE WHEN isfinite(VALUE) THEN 'number' ELSE 'other' END`;
   return {
-    kind: (f) => `CASE json_type(${column}, ${path(f)}) WHEN 'VARCHAR' THEN 'text' WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' WHEN 'NULL' THEN NULL ELSE CASE WHEN json_type(${column}, ${path(f)}) IS NULL THEN NULL ELSE 'other' END END`,
-    text: (f) => `json_extract_string(${column}, ${path(f)})`,
-    number: (f) => `TRY_CAST(json_extract_string(${column}, ${path(f)}) AS DOUBLE)`,
+    kind: (f) => `CASE json_type(${column}, ${path(f)}) WHEN 'VARCHAR' THEN 'text' WHEN 'BIGINT' THEN ${numeric.replace('VALUE', value(f))} WHEN 'UBIGINT' THEN ${numeric.replace('VALUE', value(f))}
+      WHEN 'DOUBLE' THEN ${numeric.replace('VALUE', value(f))} WHEN 'NULL' THEN NULL ELSE CASE WHEN json_type(${column}, ${path(f)}) IS NULL THEN NULL ELSE 'other' END END`,
+    text: (f) => `CASE WHEN json_type(${column}, ${path(f)}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN ${numberText(value(f))} ELSE json_extract_string(${column}, ${path(f)}) END`,
+    number: value,
   };
 }
 
@@ -38,24 +47,28 @@ export function fieldsRead(schema: NativeSchema): string[] {
 }
 
 /**
- * JSON fields extracted once per row as two lists (values and their JSON types) by
- * `jsonListColumns`, instead of parsing the payload again for every field.
+ * JSON fields extracted once per row by `jsonFieldColumns`: one parse of the payload into a
+ * struct holding each field's JSON text (from_json), instead of a parse per field or per
+ * list of them. A field's kind follows from its text's first character.
  */
-export function jsonListColumns(column: string, fields: readonly string[]): string {
-  const paths = `[${fields.map((f) => literal(`$.${JSON.stringify(f)}`)).join(', ')}]`;
-  return `json_extract_string(${column}, ${paths}) AS jv, json_type(${column}, ${paths}) AS jt`;
+export function jsonFieldColumns(column: string, fields: readonly string[]): string {
+  const spec = JSON.stringify(Object.fromEntries(fields.map((f) => [f, 'JSON'])));
+  return `from_json(${column}, ${literal(spec)}) AS jx`;
 }
 
-export function jsonListAccess(fields: readonly string[]): FieldAccess {
-  const index = (f: string) => {
-    const i = fields.indexOf(f);
-    if (i < 0) throw new Error(`field ${f} was not extracted`);
-    return i + 1;
+export function jsonFieldAccess(fields: readonly string[]): FieldAccess {
+  const piece = (f: string) => {
+    if (!fields.includes(f)) throw new Error(`field ${f} was not extracted`);
+    return `jx[${literal(f)}]`;
   };
+  const first = (f: string) => `left(CAST(${piece(f)} AS VARCHAR), 1)`;
+  const value = (f: string) => `TRY_CAST(CAST(${piece(f)} AS VARCHAR) AS DOUBLE)`;
   return {
-    kind: (f) => `CASE jt[${index(f)}] WHEN 'VARCHAR' THEN 'text' WHEN 'BIGINT' THEN 'number' WHEN 'UBIGINT' THEN 'number' WHEN 'DOUBLE' THEN 'number' WHEN 'NULL' THEN NULL ELSE CASE WHEN jt[${index(f)}] IS NULL THEN NULL ELSE 'other' END END`,
-    text: (f) => `jv[${index(f)}]`,
-    number: (f) => `TRY_CAST(jv[${index(f)}] AS DOUBLE)`,
+    kind: (f) => `CASE WHEN ${piece(f)} IS NULL THEN NULL WHEN ${first(f)} = '"' THEN 'text' WHEN ${first(f)} = 'n' THEN NULL
+      WHEN ${first(f)} IN ('t', 'f', '{', '[') THEN 'other' WHEN isfinite(${value(f)}) THEN 'number' ELSE 'other' END`,
+    text: (f) => `CASE WHEN ${first(f)} = '"' THEN json_extract_string(${piece(f)}, '$') WHEN ${first(f)} = 'n' THEN NULL
+      WHEN ${first(f)} IN ('t', 'f', '{', '[') THEN CAST(${piece(f)} AS VARCHAR) ELSE ${numberText(value(f))} END`,
+    number: value,
   };
 }
 
@@ -239,15 +252,16 @@ export function payloadSql(input: string, payload: string, tag: string, passthro
   // Which identity fields are present, from one json_type call over all of their paths
   // (NULL: absent; 'NULL': present with a null value), instead of a list search per schema.
   const identity = [...new Set(SCHEMAS.flatMap((s) => s.identity))];
-  const paths = `[${identity.map((f) => literal(`$.${JSON.stringify(f)}`)).join(', ')}]`;
-  const present = (field: string) => `present[${identity.indexOf(field) + 1}] IS NOT NULL`;
+  // The root's type first, then the identity paths: one parse (an unparsable payload gives NULL).
+  const paths = `['$', ${identity.map((f) => literal(`$.${JSON.stringify(f)}`)).join(', ')}]`;
+  const present = (field: string) => `present[${identity.indexOf(field) + 2}] IS NOT NULL`;
   const detected = `CASE ${SCHEMAS.map((s) => `WHEN ${s.identity.map(present).join(' AND ')} THEN ${literal(s.tag)}`).join(' ')} END`;
   const known = SCHEMAS.map((s) => literal(s.tag)).join(', ');
   const pass = passthrough.map(ident).join(', ');
-  // Each JSON function parses its input again: parse for validity, type and fields once each.
+  // Each JSON function parses its input again: validity, root type and identity fields come from one call.
   return `
-WITH typed AS (SELECT ${pass}, ${payload} AS payload, ${tag} AS tag, TRY(json_type(${payload})) AS jtype FROM ${input}),
-keyed AS (SELECT *, jtype IS NOT NULL AS valid, CASE WHEN jtype = 'OBJECT' THEN json_type(payload, ${paths}) END AS present FROM typed),
+WITH typed AS (SELECT ${pass}, ${payload} AS payload, ${tag} AS tag, TRY(json_type(${payload}, ${paths})) AS types FROM ${input}),
+keyed AS (SELECT *, types[1] AS jtype, types[1] IS NOT NULL AS valid, CASE WHEN types[1] = 'OBJECT' THEN types END AS present FROM typed),
 detected AS (SELECT *, ${detected} AS detected_tag FROM keyed)
 SELECT ${pass}, payload,
   CASE WHEN strlen(payload) > ${MAX_PAYLOAD_BYTES} THEN 'too_large'

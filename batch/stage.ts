@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { ENVELOPE_PATHS, METRICS, schemaByTag, SCHEMAS, type NativeSchema } from '../telemetry/index.ts';
 import { rootMessage } from '../infra/index.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
-import { columnAccess, fieldsRead, jsonListAccess, jsonListColumns, normalizeSql, payloadSql, type FieldAccess } from './normalize-sql.ts';
+import { columnAccess, fieldsRead, jsonFieldAccess, jsonFieldColumns, normalizeSql, payloadSql, type FieldAccess } from './normalize-sql.ts';
 import type { ProbedFile, SourceFile, SourceKind, UnreadableFile } from './sources.ts';
 
 export const STAGED_DDL = `
@@ -97,15 +97,15 @@ async function stageJsonLines(duck: Duck, kind: SourceKind, files: SourceFile[],
   // An archive line is an envelope around the payload: its fields come from one parse.
   const envelope = kind === 'archive'
     ? `SELECT source_file, coalesce('partition ' || e[1] || ' offset ' || e[2], locator) AS locator, e[3] AS payload, e[4] AS tag, line AS raw
-       FROM (SELECT *, CASE WHEN json_valid(line) THEN json_extract_string(line, ${sqlList([...ENVELOPE_PATHS])}) END AS e FROM json_lines)`
+       FROM (SELECT *, TRY(json_extract_string(line, ${sqlList([...ENVELOPE_PATHS])})) AS e FROM json_lines)` // TRY: NULL for a line that is not JSON
     : 'SELECT source_file, locator, line AS payload, NULL::VARCHAR AS tag, line AS raw FROM json_lines';
   await duck.run(`CREATE OR REPLACE TEMP TABLE checked AS ${payloadSql(`(${envelope})`, 'payload', 'tag', ['source_file', 'locator', 'raw'])}`);
   await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, raw)
     SELECT ${sqlString(kind)}, source_file, locator, payload_reason, raw FROM checked WHERE payload_reason IS NOT NULL`);
   for (const schema of SCHEMAS) {
     const fields = fieldsRead(schema);
-    const input = `(SELECT *, ${jsonListColumns('payload', fields)} FROM checked WHERE payload_reason IS NULL AND schema_tag = ${sqlString(schema.tag)})`;
-    await insertNormalized(duck, kind, schema, input, jsonListAccess(fields), kind === 'history' ? 'history' : null, clock);
+    const input = `(SELECT *, ${jsonFieldColumns('payload', fields)} FROM checked WHERE payload_reason IS NULL AND schema_tag = ${sqlString(schema.tag)})`;
+    await insertNormalized(duck, kind, schema, input, jsonFieldAccess(fields), kind === 'history' ? 'history' : null, clock);
   }
   await duck.run('DROP TABLE checked; DROP TABLE json_lines');
   return failed;

@@ -157,6 +157,18 @@ async function modelOf(input: EpisodeInput, day: string, published: ReadonlySet<
   return { model: await trainDayModel(input.duck, input.dataDir, input.silverDays, day, profileOf), trained: true };
 }
 
+/**
+ * The published profile of a day stepped again although its readings are the ones it was
+ * profiled from (not dirty, and wholly before the previous watermark): e.g. the day that was
+ * last, once a newer one exists.
+ */
+async function unchangedProfile(input: EpisodeInput, day: string): Promise<DayProfile | null> {
+  if (input.full || input.dirtyDays.includes(day) || input.previousWatermark === null || input.previousWatermark < dayStart(day) + DAY) return null;
+  const stored = await input.pool.query<{ profile: DayProfile | null }>('SELECT profile FROM batch_alert_carry WHERE day = $1', [day]);
+  const profile = stored.rows[0]?.profile;
+  return profile?.format === DAY_PROFILE_FORMAT ? profile : null;
+}
+
 /** The published carry a day starts from: the newest one before it (every day's carry holds every host seen so far). */
 async function publishedCarryBefore(pool: Pool, day: string): Promise<Carry> {
   const row = await pool.query<{ states: string }>('SELECT states::text AS states FROM batch_alert_carry WHERE day < $1 ORDER BY day DESC LIMIT 1', [day]);
@@ -189,7 +201,7 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     const { model, trained } = await modelOf(input, day, modelDays, profileOf);
     if (trained) views.models.push({ day, trainingRows: model?.trainingRows ?? 0, model });
     const rows = await dayRows(input, day);
-    const profile = profileOfRows(dayStart(day), rows);
+    const profile = (await unchangedProfile(input, day)) ?? profileOfRows(dayStart(day), rows);
     views.profiles.set(day, profile);
     const stepped = stepDay({ day, rows, start, scorer: model ? new AnomalyScorer(model) : null, forReadings: input.forReadings, dayEnd: day === last ? input.watermark : Math.min(dayStart(day) + DAY, input.watermark) });
     const ids = await rows.eventIds(stepped.points.map((p) => p.position));

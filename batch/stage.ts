@@ -28,17 +28,38 @@ async function insertNormalized(duck: Duck, kind: SourceKind, schema: NativeSche
     CASE WHEN reason IS NOT NULL THEN raw END FROM (${normalized})`);
 }
 
-/** One CSV file (read by its own header, never by position); lines DuckDB cannot parse become `malformed_line` rows. */
-async function stageCsv(duck: Duck, schema: NativeSchema, file: ProbedFile, clock: Clock): Promise<void> {
-  const path = sqlString(file.path);
-  await duck.run(`CREATE OR REPLACE TEMP TABLE csv_rows AS SELECT * FROM read_csv(${sqlString(file.readPath)}, all_varchar = true, header = true,
-    store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`);
-  const raw = `concat_ws(',', ${[...file.columns.keys()].map((f) => `coalesce("${f.replace(/"/g, '""')}", '')`).join(', ')})`;
-  const input = `(SELECT *, ${path} AS source_file, 'row ' || CAST(rowid + 1 AS VARCHAR) AS locator, ${raw} AS raw FROM csv_rows)`;
-  await insertNormalized(duck, 'history', schema, input, columnAccess(file.columns), 'history', clock);
+/**
+ * CSV files that share one header (in order), read together: DuckDB parallelizes across
+ * them, while one small file is a single row group on one thread. Columns are taken by the
+ * header, never by position; lines DuckDB cannot parse become `malformed_line` rows of
+ * their file; rows are numbered within their file.
+ */
+async function stageCsv(duck: Duck, schema: NativeSchema, files: readonly ProbedFile[], clock: Clock): Promise<void> {
+  const columns = (files[0] as ProbedFile).columns;
+  const pathOf = `CASE filename ${files.map((f) => `WHEN ${sqlString(f.readPath)} THEN ${sqlString(f.path)}`).join(' ')} END`;
+  await duck.run('DROP TABLE IF EXISTS csv_rejects; DROP TABLE IF EXISTS csv_scans'); // left by a unit that failed
+  await duck.run(`CREATE OR REPLACE TEMP TABLE csv_rows AS SELECT * FROM read_csv(${sqlList(files.map((f) => f.readPath))}, all_varchar = true, header = true,
+    filename = true, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`);
+  // A file's rows are contiguous in the table (insertion order): its first rowid numbers them.
+  await duck.run('CREATE OR REPLACE TEMP TABLE csv_files AS SELECT filename, min(rowid) AS first FROM csv_rows GROUP BY 1');
+  const raw = `concat_ws(',', ${[...columns.keys()].map((f) => `coalesce(c."${f.replace(/"/g, '""')}", '')`).join(', ')})`;
+  const input = `(SELECT c.*, ${pathOf} AS source_file, 'row ' || CAST(c.rowid - f.first + 1 AS VARCHAR) AS locator, ${raw} AS raw
+    FROM csv_rows c JOIN csv_files f USING (filename))`;
+  await insertNormalized(duck, 'history', schema, input, columnAccess(columns), 'history', clock);
   await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, reason_field, raw)
-    SELECT 'history', ${path}, 'line ' || CAST(line AS VARCHAR), 'malformed_line', lower(error_type), csv_line FROM csv_rejects`);
-  await duck.run('DROP TABLE csv_rejects; DROP TABLE csv_scans; DROP TABLE csv_rows');
+    SELECT 'history', ${pathOf.replace('CASE filename', 'CASE s.file_path')}, 'line ' || CAST(r.line AS VARCHAR), 'malformed_line', lower(r.error_type), r.csv_line
+    FROM csv_rejects r JOIN csv_scans s USING (scan_id, file_id)`);
+  await duck.run('DROP TABLE csv_rejects; DROP TABLE csv_scans; DROP TABLE csv_files; DROP TABLE csv_rows');
+}
+
+/** CSV files grouped by their header, in order (a file with other columns, or in another order, is read apart). */
+function byHeader(files: readonly ProbedFile[]): ProbedFile[][] {
+  const groups = new Map<string, ProbedFile[]>();
+  for (const file of files) {
+    const key = JSON.stringify([...file.columns.keys()]);
+    groups.set(key, [...(groups.get(key) ?? []), file]);
+  }
+  return [...groups.values()];
 }
 
 async function stageParquet(duck: Duck, schema: NativeSchema, files: ProbedFile[], clock: Clock): Promise<void> {
@@ -125,14 +146,27 @@ export async function stageSources(duck: Duck, input: StageInput, onPhase?: (pha
   for (const [tag, files] of byTag) {
     onPhase?.(`reading ${tag} (${files.length} files)`);
     const schema = schemaByTag(tag) as NativeSchema;
-    // Parquet files of one version share a schema and are read together; CSV files one by one.
-    const units = schema.format === 'csv' ? files.map((f) => [f]) : [files];
+    // Parquet files of one version share a schema and are read together; CSV files by header.
+    // A unit that fails is read again file by file, so one bad file does not take others with it.
+    const units = schema.format === 'csv' ? byHeader(files) : [files];
     for (const unit of units) {
+      const read = (part: readonly ProbedFile[]) => (schema.format === 'csv' ? stageCsv(duck, schema, part, input) : stageParquet(duck, schema, [...part], input));
       try {
-        if (schema.format === 'csv') await stageCsv(duck, schema, unit[0] as ProbedFile, input);
-        else await stageParquet(duck, schema, unit, input);
+        await read(unit);
       } catch (error) {
-        for (const f of unit) failed.push({ path: f.path, kind: f.kind, reason: 'unreadable', detail: rootMessage(error).slice(0, 500) });
+        await duck.run(`DELETE FROM staged WHERE source_file IN (SELECT unnest(${sqlList(unit.map((f) => f.path))}))`); // rows of a half-read unit
+        if (unit.length === 1) {
+          failed.push({ path: (unit[0] as ProbedFile).path, kind: 'history', reason: 'unreadable', detail: rootMessage(error).slice(0, 500) });
+          continue;
+        }
+        for (const file of unit) {
+          try {
+            await read([file]);
+          } catch (inner) {
+            await duck.run(`DELETE FROM staged WHERE source_file = ${sqlString(file.path)}`);
+            failed.push({ path: file.path, kind: file.kind, reason: 'unreadable', detail: rootMessage(inner).slice(0, 500) });
+          }
+        }
       }
     }
   }

@@ -94,3 +94,40 @@ describe('history files of every supported shape, and one that is not', () => {
     expect([...seen].sort()).toEqual([after, before].sort());
   });
 });
+
+describe('CSV files read together (one header, in order)', () => {
+  let db: IsolatedSchema;
+  let dataDir: string;
+  let summary: BatchSummary;
+
+  /** An India CSV whose 4th line has a column too many, and (in `withBadNumber`) whose 3rd parsed row has a temperature that is no number. */
+  function flawedCsv(offset: number, withBadNumber: boolean): string {
+    const lines = indiaCsv(6, offset).trimEnd().split('\n');
+    if (withBadNumber) lines[3] = (lines[3] as string).replace(/,[\d.]+,([\d.]+)$/, ',warm,$1');
+    lines.splice(3, 0, 'IN-HYD-009,2026-01-01 00:00:00,1,2,3');
+    return `${lines.join('\n')}\n`;
+  }
+
+  beforeAll(async () => {
+    db = await isolatedSchema('csvgroup');
+    dataDir = await mkdtemp(join(tmpdir(), 'pulse-csvgroup-'));
+    await mkdir(join(dataDir, 'historical', 'india'), { recursive: true });
+    await writeFile(join(dataDir, 'historical', 'india', 'a.csv'), flawedCsv(0, false));
+    await writeFile(join(dataDir, 'historical', 'india', 'b.csv'), flawedCsv(100, true));
+    await writeFile(join(dataDir, 'historical', 'india', 'c.csv'), indiaCsv(5, 200));
+    summary = await runBatch({ dataDir, databaseUrl: testDatabaseUrl(), schema: db.schema, memoryLimit: '1GB' });
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('numbers lines and rows within each file, and quarantines each flaw under its own file', async () => {
+    const rows = (await readFile(join(summary.quarantineDir, 'rows.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const flaws = rows.map((r) => [String(r.source_file).split('/').pop(), r.locator, r.reason]).sort();
+    expect(flaws).toEqual([['a.csv', 'line 4', 'malformed_line'], ['b.csv', 'line 4', 'malformed_line'], ['b.csv', 'row 3', 'bad_number']]);
+    expect(summary.bySource).toEqual([{ kind: 'history', files: 3, read: 6 + 1 + 6 + 1 + 5, kept: 6 + 5 + 5, quarantined: 3 }]);
+    expect(summary.silverRows).toBe(16);
+  });
+});

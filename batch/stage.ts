@@ -73,48 +73,76 @@ async function stageParquet(duck: Duck, schema: NativeSchema, files: ProbedFile[
   await insertNormalized(duck, 'history', schema, input, columnAccess(columns), 'history', clock);
 }
 
+/** The elements of one JSON array file into `json_lines`, located by position. */
+async function loadArray(duck: Duck, file: SourceFile): Promise<void> {
+  await duck.run(`INSERT INTO json_lines SELECT ${sqlString(file.path)}, 'element ' || CAST(row_number() OVER () AS VARCHAR), CAST(json AS VARCHAR)
+    FROM read_json_objects(${sqlString(file.readPath)}, format = 'array')`);
+}
+
 /**
- * Lines of one JSON-lines file (or the elements of a JSON array) into `json_lines`, with
- * exact locators. Lines are read by DuckDB's CSV scanner as one column (no delimiter, no
- * quoting): vectorized, with blank lines kept so row numbers are line numbers. Lines that
- * are not valid UTF-8 are quarantined by line number; when there are any, the others are
- * numbered among the readable lines.
+ * Lines of JSON-lines files into `json_lines`, with exact locators, the files read together
+ * (DuckDB parallelizes across them). Lines are read by DuckDB's CSV scanner as one column
+ * (no delimiter, no quoting): vectorized, with blank lines kept so a file's rows, counted
+ * from its first, are its line numbers. Lines that are not valid UTF-8 are quarantined by
+ * line number; in a file that has any, the others are numbered among its readable lines.
  */
-async function loadLines(duck: Duck, file: SourceFile): Promise<void> {
-  const path = sqlString(file.path);
-  const readPath = sqlString(file.readPath);
-  if (file.format === 'json-array') {
-    await duck.run(`INSERT INTO json_lines SELECT ${path}, 'element ' || CAST(row_number() OVER () AS VARCHAR), CAST(json AS VARCHAR)
-      FROM read_json_objects(${readPath}, format = 'array')`);
-    return;
-  }
-  // The scanner's buffers grow with max_line_size: as long as the file, within 1–64 MB.
-  const maxLine = Math.min(Math.max((await stat(file.readPath)).size + 1, 1 << 20), 64 << 20);
-  await duck.run(`CREATE OR REPLACE TEMP TABLE file_lines AS SELECT line FROM read_csv(${readPath}, columns = {'line': 'VARCHAR'}, header = false,
-    delim = '\x1f', quote = '', escape = '', auto_detect = false, max_line_size = ${maxLine}, store_rejects = true,
+async function loadLines(duck: Duck, kind: SourceKind, files: readonly SourceFile[]): Promise<void> {
+  // The scanner's buffers grow with max_line_size: as long as the longest file, within 1–64 MB.
+  const longest = Math.max(...(await Promise.all(files.map(async (f) => (await stat(f.readPath)).size))));
+  const maxLine = Math.min(Math.max(longest + 1, 1 << 20), 64 << 20);
+  const pathOf = (column: string) => `CASE ${column} ${files.map((f) => `WHEN ${sqlString(f.readPath)} THEN ${sqlString(f.path)}`).join(' ')} END`;
+  await duck.run('DROP TABLE IF EXISTS line_rejects; DROP TABLE IF EXISTS line_scans'); // left by a read that failed
+  await duck.run(`CREATE OR REPLACE TEMP TABLE file_lines AS SELECT line, filename FROM read_csv(${sqlList(files.map((f) => f.readPath))}, columns = {'line': 'VARCHAR'},
+    header = false, delim = '\x1f', quote = '', escape = '', auto_detect = false, max_line_size = ${maxLine}, filename = true, store_rejects = true,
     rejects_table = 'line_rejects', rejects_scan = 'line_scans')`);
-  const [rejected] = await duck.rows<{ n: bigint }>('SELECT count(*) AS n FROM line_rejects');
-  const prefix = Number(rejected?.n ?? 0) > 0 ? 'readable line ' : 'line ';
+  await duck.run(`CREATE OR REPLACE TEMP TABLE rejected_lines AS SELECT s.file_path AS filename, r.line, r.error_type FROM line_rejects r JOIN line_scans s USING (scan_id, file_id)`);
+  await duck.run(`CREATE OR REPLACE TEMP TABLE line_files AS SELECT filename, min(rowid) AS first,
+    filename IN (SELECT filename FROM rejected_lines) AS rejected FROM file_lines GROUP BY 1`);
   // Blank lines are skipped. trim() copies the line, so it is asked only of a line that starts with a space.
-  await duck.run(`INSERT INTO json_lines SELECT ${path}, '${prefix}' || CAST(rowid + 1 AS VARCHAR), line FROM file_lines
-    WHERE line IS NOT NULL AND CASE WHEN starts_with(line, ' ') THEN trim(line) <> '' ELSE line <> '' END`);
+  await duck.run(`INSERT INTO json_lines SELECT ${pathOf('filename')}, CASE WHEN f.rejected THEN 'readable line ' ELSE 'line ' END || CAST(l.rowid - f.first + 1 AS VARCHAR), l.line
+    FROM file_lines l JOIN line_files f USING (filename)
+    WHERE l.line IS NOT NULL AND CASE WHEN starts_with(l.line, ' ') THEN trim(l.line) <> '' ELSE l.line <> '' END`);
   await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, reason_field, raw)
-    SELECT ${sqlString(file.kind)}, ${path}, 'line ' || CAST(line AS VARCHAR), 'malformed_line', lower(error_type), NULL FROM line_rejects`);
-  await duck.run('DROP TABLE line_rejects; DROP TABLE line_scans; DROP TABLE file_lines');
+    SELECT ${sqlString(kind)}, ${pathOf('filename')}, 'line ' || CAST(line AS VARCHAR), 'malformed_line', lower(error_type), NULL FROM rejected_lines`);
+  await duck.run('DROP TABLE line_rejects; DROP TABLE line_scans; DROP TABLE rejected_lines; DROP TABLE line_files; DROP TABLE file_lines');
+}
+
+/** Loads JSON arrays one by one and JSON-lines files together; a read that fails is tried again file by file. Returns the files that could not be read. */
+async function loadAll(duck: Duck, kind: SourceKind, files: readonly SourceFile[]): Promise<UnreadableFile[]> {
+  const failed: UnreadableFile[] = [];
+  const unreadable = (file: SourceFile, error: unknown) => failed.push({ path: file.path, kind: file.kind, reason: 'unreadable', detail: rootMessage(error).slice(0, 500) });
+  const forget = (paths: readonly string[]) => duck.run(`DELETE FROM json_lines WHERE source_file IN (SELECT unnest(${sqlList(paths)}));
+    DELETE FROM staged WHERE source_file IN (SELECT unnest(${sqlList(paths)}))`);
+  for (const file of files.filter((f) => f.format === 'json-array')) {
+    await loadArray(duck, file).catch(async (error: unknown) => {
+      await forget([file.path]);
+      unreadable(file, error);
+    });
+  }
+  const lines = files.filter((f) => f.format !== 'json-array');
+  if (lines.length === 0) return failed;
+  try {
+    await loadLines(duck, kind, lines);
+  } catch (error) {
+    await forget(lines.map((f) => f.path));
+    if (lines.length === 1) unreadable(lines[0] as SourceFile, error);
+    else {
+      for (const file of lines) {
+        await loadLines(duck, kind, [file]).catch(async (inner: unknown) => {
+          await forget([file.path]);
+          unreadable(file, inner);
+        });
+      }
+    }
+  }
+  return failed;
 }
 
 /** JSON-lines files of one kind: history lines are payloads; archive lines are envelopes around one. */
 async function stageJsonLines(duck: Duck, kind: SourceKind, files: SourceFile[], clock: Clock): Promise<UnreadableFile[]> {
   if (files.length === 0) return [];
   await duck.run('CREATE OR REPLACE TEMP TABLE json_lines (source_file VARCHAR, locator VARCHAR, line VARCHAR)');
-  const failed: UnreadableFile[] = [];
-  for (const file of files) {
-    try {
-      await loadLines(duck, file);
-    } catch (error) {
-      failed.push({ path: file.path, kind: file.kind, reason: 'unreadable', detail: rootMessage(error).slice(0, 500) });
-    }
-  }
+  const failed = await loadAll(duck, kind, files);
   // An archive line is an envelope around the payload: its fields come from one parse.
   const envelope = kind === 'archive'
     ? `SELECT source_file, coalesce('partition ' || e[1] || ' offset ' || e[2], locator) AS locator, e[3] AS payload, e[4] AS tag, line AS raw

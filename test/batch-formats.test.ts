@@ -131,3 +131,33 @@ describe('CSV files read together (one header, in order)', () => {
     expect(summary.silverRows).toBe(16);
   });
 });
+
+describe('JSON lines files read together', () => {
+  let db: IsolatedSchema;
+  let dataDir: string;
+  let summary: BatchSummary;
+
+  beforeAll(async () => {
+    db = await isolatedSchema('linegroup');
+    dataDir = await mkdtemp(join(tmpdir(), 'pulse-linegroup-'));
+    await mkdir(join(dataDir, 'historical', 'usa'), { recursive: true });
+    const line = (i: number) => Buffer.from(`${JSON.stringify(usaReading(500 + i))}\n`);
+    // A line that is not UTF-8: quarantined by line number, and the file's other lines numbered among its readable ones.
+    await writeFile(join(dataDir, 'historical', 'usa', 'odd.jsonl'), Buffer.concat([line(0), Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a]), Buffer.from('not json\n'), line(1)]));
+    await writeFile(join(dataDir, 'historical', 'usa', 'clean.jsonl'), Buffer.concat([line(2), Buffer.from('not json\n'), line(3)]));
+    summary = await runBatch({ dataDir, databaseUrl: testDatabaseUrl(), schema: db.schema, memoryLimit: '1GB' });
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('numbers each file\'s lines on their own, and only a file with unreadable lines counts among its readable ones', async () => {
+    const rows = (await readFile(join(summary.quarantineDir, 'rows.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => [String(r.source_file).split('/').pop(), r.locator, r.reason]).sort()).toEqual([
+      ['clean.jsonl', 'line 2', 'not_json'], ['odd.jsonl', 'line 2', 'malformed_line'], ['odd.jsonl', 'readable line 2', 'not_json'],
+    ]);
+    expect(summary.silverRows).toBe(4);
+  });
+});

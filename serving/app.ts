@@ -12,7 +12,7 @@ import { adaptiveStep, parseQuery, schemas, timeRange } from './params.ts';
 import * as q from './queries.ts';
 import { ARROW_STREAM, seriesToArrow } from './arrow.ts';
 import { StreamHub, streamHandler, type AlertFeed } from './stream.ts';
-import { cacheKey, MicroCache } from './cache.ts';
+import { cacheKey, freshnessFor, MicroCache, rangeKey } from './cache.ts';
 import { DEFAULT_LIMITS, queryLimit, rateLimiter, type RequestLimits } from './limits.ts';
 
 export interface AppContext { pool: Pool; kafkaBrokers: readonly string[]; feed: AlertFeed; streams?: StreamHub; control: (req: Request, res: Response) => Promise<void>; limits?: RequestLimits; logger?: Logger }
@@ -66,16 +66,22 @@ export function createApp(ctx: AppContext): express.Express {
   app.get('/api/overview', async (req, res) => {
     const p = parseQuery(schemas.overview, req.query);
     const range = timeRange(p.from, p.to);
-    const regions = await cache.get(cacheKey('overview', { ...range, region: p.region }), () => q.overview(pool, range, p.region ?? null));
+    const region = p.region ?? null;
+    // The range's averages change slowly over a long range; the hosts' latest readings are live.
+    const [ranged, latest] = await Promise.all([
+      cache.get(rangeKey('overview', { region }, p, range), () => q.overviewOfRange(pool, range, region), freshnessFor(range)),
+      cache.get(cacheKey('latest-hosts', { region }), () => q.latestHosts(pool, region)),
+    ]);
+    const regions = q.overviewRegions(ranged, latest);
     res.json({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), regions });
   });
   app.get('/api/timeseries', async (req, res) => {
     const p = parseQuery(schemas.timeseries, req.query);
     const range = timeRange(p.from, p.to);
     const step = p.step ?? adaptiveStep(range);
-    const points = await cache.get(cacheKey('timeseries', { ...p, ...range, step }), () => (p.group === 'region'
+    const points = await cache.get(rangeKey('timeseries', { ...p, step }, p, range), () => (p.group === 'region'
       ? q.timeseriesByRegion(pool, p.metric, range, p.region ?? null, step)
-      : q.timeseriesByHost(pool, p.metric, range, p.region ?? null, p.host ?? null, step)));
+      : q.timeseriesByHost(pool, p.metric, range, p.region ?? null, p.host ?? null, step)), freshnessFor(range));
     if (req.accepts(['application/json', ARROW_STREAM]) === ARROW_STREAM) {
       res.type(ARROW_STREAM).send(Buffer.from(seriesToArrow(points)));
       return;
@@ -88,13 +94,13 @@ export function createApp(ctx: AppContext): express.Express {
   app.get('/api/histogram', async (req, res) => {
     const p = parseQuery(schemas.histogram, req.query);
     const range = timeRange(p.from, p.to);
-    res.json({ metric: p.metric, ...(await cache.get(cacheKey('histogram', { ...p, ...range }), () => q.histogram(pool, range, p.region ?? null, p.bins))) });
+    res.json({ metric: p.metric, ...(await cache.get(rangeKey('histogram', p, p, range), () => q.histogram(pool, range, p.region ?? null, p.bins), freshnessFor(range))) });
   });
   app.get('/api/volume', async (req, res) => {
     const p = parseQuery(schemas.volume, req.query);
     const range = timeRange(p.from, p.to);
     const step = p.step ?? adaptiveStep(range, 120);
-    res.json(await cache.get(cacheKey('volume', { ...range, step }), () => q.volume(pool, range, step)));
+    res.json(await cache.get(rangeKey('volume', { step }, p, range), () => q.volume(pool, range, step), freshnessFor(range)));
   });
   app.get('/api/hosts', async (req, res) => {
     const p = parseQuery(schemas.hosts, req.query);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKey, MicroCache } from './cache.ts';
+import { cacheKey, freshnessFor, MicroCache, rangeKey } from './cache.ts';
 
 describe('micro-cache', () => {
   it('shares one computation between identical questions within the TTL', async () => {
@@ -55,6 +55,21 @@ describe('micro-cache', () => {
     expect(await cache.get('k', async () => 'new')).toBe('old'); // the retry is the refresh; its answer comes next
     await new Promise((r) => setTimeout(r, 0));
     expect(await cache.get('k', async () => 'newer')).toBe('new');
+  });
+
+  it('keeps an answer over a long range fresh longer: a second up to an hour, 15 s from four hours on', () => {
+    const HOUR = 3_600_000;
+    expect(freshnessFor({ from: 0, to: HOUR })).toBe(1000);
+    expect(freshnessFor({ from: 0, to: 2 * HOUR })).toBe(2000);
+    expect(freshnessFor({ from: 0, to: 7 * 24 * HOUR })).toBe(15_000);
+  });
+
+  it('asks an open-ended range ("the last hour") the same way from second to second, a fixed one by its bounds', () => {
+    const lastHourAt = (now: number) => rangeKey('o', { region: 'usa' }, {}, { from: now - 3_600_000, to: now });
+    expect(lastHourAt(10_000_000)).toBe(lastHourAt(10_005_000));
+    expect(rangeKey('o', {}, { from: 5_000 }, { from: 5_000, to: 9_000_000 })).toBe(rangeKey('o', {}, { from: 5_000 }, { from: 5_000, to: 9_999_000 }));
+    expect(rangeKey('o', {}, { from: 0, to: 4_000_000 }, { from: 0, to: 4_000_000 })).not.toBe(rangeKey('o', {}, { from: 0, to: 5_000_000 }, { from: 0, to: 5_000_000 }));
+    expect(lastHourAt(10_000_000)).not.toBe(rangeKey('o', { region: 'india' }, {}, { from: 6_400_000, to: 10_000_000 }));
   });
 
   it('keys times by the second', () => {

@@ -58,20 +58,25 @@ const ACTIVE_HOSTS_SQL = `WITH ${WATERMARK_CTE}, known AS (
      OR EXISTS (SELECT 1 FROM rt_host_minute r WHERE r.region = k.region AND r.host_id = k.host_id AND r.minute >= $1 AND r.minute < $2 AND r.minute >= w.w)
   GROUP BY 1`;
 
-export async function overview(pool: Pool, range: Range, region: string | null) {
+/** The overview's questions about the range: region averages now and over the span before, and hosts active in it. */
+export async function overviewOfRange(pool: Pool, range: Range, region: string | null) {
   const span = range.to - range.from;
   // Independent questions, asked at once on separate connections.
-  const [now, before, hosts, active] = await Promise.all([
+  const [now, before, active] = await Promise.all([
     regionAverages(pool, range, region),
     regionAverages(pool, { from: range.from - span, to: range.from }, region),
-    pool.query(`SELECT region, host_id, cpu_pct, power_w, ts FROM rt_host_latest WHERE ($1::text IS NULL OR region = $1)`, [region]),
     pool.query(ACTIVE_HOSTS_SQL, [iso(range.from), iso(range.to), region]),
   ]);
-  const activeByRegion = new Map(active.rows.map((r) => [r.region as string, r.hosts as number]));
-  const regions = [...new Set([...now.keys(), ...activeByRegion.keys(), ...hosts.rows.map((h) => h.region as string)])].sort();
+  return { now, before, active: new Map(active.rows.map((r) => [r.region as string, r.hosts as number])) };
+}
+
+/** The overview's regions, from the range's answers and the hosts' latest readings. */
+export function overviewRegions(ranged: Awaited<ReturnType<typeof overviewOfRange>>, hosts: Awaited<ReturnType<typeof latestHosts>>) {
+  const { now, before, active } = ranged;
+  const regions = [...new Set([...now.keys(), ...active.keys(), ...hosts.map((h) => h.region as string)])].sort();
   const delta = (a: number | null | undefined, b: number | null | undefined) => (a == null || b == null ? null : a - b);
   return regions.map((name) => {
-    const latest = hosts.rows.filter((h) => h.region === name);
+    const latest = hosts.filter((h) => h.region === name);
     const levels = { HIGH: 0, MEDIUM: 0, NORMAL: 0 };
     for (const h of latest) {
       const level = cpuLevel(h.cpu_pct as number | null);
@@ -84,9 +89,15 @@ export async function overview(pool: Pool, range: Range, region: string | null) 
       temp_c: current?.temp_c ?? null, temp_c_delta: delta(current?.temp_c, previous?.temp_c),
       cpu_pct: current?.cpu_pct ?? null, cpu_pct_delta: delta(current?.cpu_pct, previous?.cpu_pct), disk_pct: current?.disk_pct ?? null,
       power_kw: latest.some((h) => h.power_w !== null) ? latest.reduce((sum, h) => sum + ((h.power_w as number | null) ?? 0), 0) / 1000 : null,
-      active_hosts: activeByRegion.get(name) ?? 0, cpu_levels: levels,
+      active_hosts: active.get(name) ?? 0, cpu_levels: levels,
     };
   });
+}
+
+/** The whole overview, uncached (the live stream asks it once per interval for all its viewers). */
+export async function overview(pool: Pool, range: Range, region: string | null) {
+  const [ranged, hosts] = await Promise.all([overviewOfRange(pool, range, region), latestHosts(pool, region)]);
+  return overviewRegions(ranged, hosts);
 }
 
 export async function volume(pool: Pool, range: Range, stepMs: number) {
@@ -118,6 +129,7 @@ export async function histogram(pool: Pool, range: Range, region: string | null,
   return { bins: out };
 }
 
+/** Each host's latest reading (its CPU level, power): also the live part of the overview, whatever the range. */
 export async function latestHosts(pool: Pool, region: string | null) {
   const result = await pool.query(`SELECT * FROM rt_host_latest WHERE ($1::text IS NULL OR region = $1) ORDER BY region, host_id`, [region]);
   return result.rows.map((r) => ({ ...r, ts: (r.ts as Date).toISOString(), cpu_level: cpuLevel(r.cpu_pct as number | null) }));

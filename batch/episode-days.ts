@@ -26,10 +26,13 @@ export interface EpisodeViews {
   segments: AlertSegment[];
   points: AnomalyPointRow[];
   /** Each stepped day's end state, and its profile (what its readings say about normal, for the models of the days after it). */
-  carries: { day: string; states: string; hash: string; profile: DayProfile }[];
+  carries: { day: string; states: string; hash: string; profile: string }[];
+  /** The profiles of the last days stepped (a model needs 7), parsed. */
   profiles: Map<string, DayProfile>;
   /** Days whose walk-forward model was trained again (null: nothing to learn from); the others keep theirs. */
-  models: { day: string; trainingRows: number; model: AnomalyModel | null }[];
+  models: { day: string; trainingRows: number; json: string | null }[];
+  /** The last model trained, as an object (the speed layer's, when its day is the watermark's). */
+  lastModel: { day: string; model: AnomalyModel } | null;
 }
 
 export interface EpisodeInput {
@@ -189,7 +192,8 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     for (const day of [last, lastBefore]) if (day !== undefined && covered.includes(day)) wanted.add(day);
   }
   const modelDays = new Set((await input.pool.query<{ day: string }>('SELECT day::text AS day FROM batch_day_models')).rows.map((r) => r.day));
-  const views: EpisodeViews = { days: input.full ? 'all' : [], segments: [], points: [], carries: [], models: [], profiles: new Map() };
+  // What is kept of every day until publishing is text (models, profiles): a full run holds one object model and 8 parsed profiles at a time.
+  const views: EpisodeViews = { days: input.full ? 'all' : [], segments: [], points: [], carries: [], models: [], lastModel: null, profiles: new Map() };
   const profileOf = profileSource(input, views.profiles);
   let carry: Carry = new Map();
   let previous: string | null = null;
@@ -199,10 +203,14 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     // Contiguous with the day stepped before: its new end state; else the published one (still valid, or that day would be here).
     const start = input.full || (previous !== null && previous === covered[i - 1]) ? carry : await publishedCarryBefore(input.pool, day);
     const { model, trained } = await modelOf(input, day, modelDays, profileOf);
-    if (trained) views.models.push({ day, trainingRows: model?.trainingRows ?? 0, model });
+    if (trained) {
+      views.models.push({ day, trainingRows: model?.trainingRows ?? 0, json: model ? JSON.stringify(model) : null });
+      views.lastModel = model ? { day, model } : null;
+    }
     const rows = await dayRows(input, day);
     const profile = (await unchangedProfile(input, day)) ?? profileOfRows(dayStart(day), rows);
     views.profiles.set(day, profile);
+    for (const known of views.profiles.keys()) if (dayStart(known) < dayStart(day) - MODEL_WINDOW_DAYS * DAY) views.profiles.delete(known);
     const stepped = stepDay({ day, rows, start, scorer: model ? new AnomalyScorer(model) : null, forReadings: input.forReadings, dayEnd: day === last ? input.watermark : Math.min(dayStart(day) + DAY, input.watermark) });
     const ids = await rows.eventIds(stepped.points.map((p) => p.position));
     stepped.points.forEach((p, k) => { p.event_id = ids[k] as string; });
@@ -210,7 +218,7 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     views.points.push(...stepped.points);
     const states = serializeCarry(stepped.carry);
     const hash = createHash('sha256').update(states).digest('hex');
-    views.carries.push({ day, states, hash, profile });
+    views.carries.push({ day, states, hash, profile: JSON.stringify(profile) });
     const next = covered[i + 1];
     if (!input.full && hash !== hashes.get(day) && next) wanted.add(next);
     carry = stepped.carry;
@@ -220,7 +228,7 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
   if (!input.full) {
     const gone = input.dirtyDays.filter((d) => !covered.includes(d));
     views.days = [...new Set([...wanted, ...gone])].sort();
-    for (const day of gone) views.models.push({ day, trainingRows: 0, model: null });
+    for (const day of gone) views.models.push({ day, trainingRows: 0, json: null });
   }
   return views;
 }

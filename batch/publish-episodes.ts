@@ -36,10 +36,10 @@ export async function publishEpisodes(client: PoolClient, views: EpisodeViews): 
     ]);
   }
   for (const c of views.carries) {
-    await client.query('INSERT INTO batch_alert_carry (day, states, states_hash, profile) VALUES ($1, $2, $3, $4)', [c.day, c.states, c.hash, JSON.stringify(c.profile)]);
+    await client.query('INSERT INTO batch_alert_carry (day, states, states_hash, profile) VALUES ($1, $2, $3, $4)', [c.day, c.states, c.hash, c.profile]);
   }
   await clear(client, 'batch_day_models', views.days === 'all' ? 'all' : views.models.map((m) => m.day));
   for (const m of views.models) {
-    if (m.model) await client.query('INSERT INTO batch_day_models (day, training_rows, model) VALUES ($1, $2, $3)', [m.day, m.trainingRows, JSON.stringify(m.model)]);
+    if (m.json !== null) await client.query('INSERT INTO batch_day_models (day, training_rows, model) VALUES ($1, $2, $3)', [m.day, m.trainingRows, m.json]);
   }
 }

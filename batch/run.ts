@@ -220,14 +220,33 @@ async function rebuildDays(ctx: RunContext, run: Absorption, plan: Awaited<Retur
  */
 async function speedModel(ctx: RunContext, episodes: EpisodeViews, watermark: number, changed: { full: boolean }): Promise<AnomalyModel | null> {
   const day = isoDay(watermark);
-  const trained = episodes.models.find((m) => m.day === day);
-  if (trained) return trained.model;
+  if (episodes.models.some((m) => m.day === day)) return episodes.lastModel?.day === day ? episodes.lastModel.model : null;
   // The watermark's day holds no silver yet, so nothing of it is scored in the batch views:
   // the published model stays until that day has readings, unless there is none or the run is full.
   if (!changed.full && (await ctx.pool.query('SELECT 1 FROM anomaly_models LIMIT 1')).rowCount !== 0) return null;
   ctx.phase('training the anomaly model');
   const profiles = profileSource({ duck: ctx.duck, pool: ctx.pool, dataDir: ctx.options.dataDir, watermark }, episodes.profiles);
   return trainDayModel(ctx.duck, ctx.options.dataDir, await silverDays(ctx.options.dataDir), day, profiles);
+}
+
+/**
+ * After silver is rebuilt, the rows read this run are no longer needed, and the alert and
+ * anomaly views read a day at a time: the landed rows are dropped and DuckDB is held to a
+ * quarter of its limit (at least 128 MB), so its buffers are given back while the rules run
+ * in JavaScript. Peak memory is then the larger of the two phases, not their sum.
+ */
+async function releaseReadingMemory(duck: Duck, memoryLimit: string): Promise<void> {
+  await duck.run('DROP TABLE IF EXISTS landed');
+  const bytes = parseSize(memoryLimit);
+  if (bytes !== null) await duck.run(`SET memory_limit = '${Math.max(128, Math.floor(bytes / 4 / 2 ** 20))}MB'`);
+}
+
+const UNITS: Record<string, number> = { KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30, TIB: 2 ** 40 };
+/** Bytes of a size such as "700MB" or "2 GiB" (the forms PULSE_BATCH_MEMORY accepts); null for any other text. */
+function parseSize(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMGT]I?B)$/i.exec(text.trim());
+  const unit = match ? UNITS[(match[2] as string).toUpperCase()] : undefined;
+  return match && unit ? Number(match[1]) * unit : null;
 }
 
 export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
@@ -249,6 +268,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const watermark = computeWatermark(started, run.found.inProgressHours, previous);
     const plan = await planDays(ctx, run, previous, watermark);
     const rebuilt = await rebuildDays(ctx, run, plan, watermark);
+    await releaseReadingMemory(duck, options.memoryLimit);
     const episodes = await computeEpisodeViews({
       duck, pool, dataDir: options.dataDir, watermark, previousWatermark: previous, forReadings: options.alertForReadings ?? DEFAULT_FOR_READINGS, full: run.full,
       silverDays: await silverDays(options.dataDir), dirtyDays: plan.dirtyDays, goldDays: plan.goldDays, phase,
@@ -260,7 +280,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const summary: BatchSummary = {
       runId, watermark: new Date(watermark), seconds: 0, full: run.full, rowsRead, rowsValid: rowsRead - quarantined, silverRows: await silverRowCount(duck, options.dataDir),
       deduplicated: rebuilt.deduplicated, quarantined, filesQuarantined: run.unreadable, bySource: absorbed.bySource, byReason: absorbed.byReason, quarantineDir: run.quarantineDir, model: null,
-      episodes: { days: episodes.carries.length, segments: episodes.segments.length, anomalyPoints: episodes.points.length, modelsTrained: episodes.models.filter((m) => m.model).length },
+      episodes: { days: episodes.carries.length, segments: episodes.segments.length, anomalyPoints: episodes.points.length, modelsTrained: episodes.models.filter((m) => m.json !== null).length },
       inputs: { read: absorbed.records.length, unchanged: diff.unchanged.length, gone: diff.gone.length, reread: rebuilt.reread, dirtyDays: plan.dirtyDays.length, goldDays: plan.goldDays.length },
     };
     phase('publishing to PostgreSQL');

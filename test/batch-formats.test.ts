@@ -95,11 +95,31 @@ describe('history files of every supported shape, and one that is not', () => {
   });
 });
 
-describe('CSV files read together (one header, in order)', () => {
-  let db: IsolatedSchema;
-  let dataDir: string;
-  let summary: BatchSummary;
+/**
+ * A batch run over history files of its own (written by `write` into historical/), with
+ * its schema and folder dropped afterwards; `summary` and `flaws()` (the quarantined rows
+ * as [file, locator, reason], sorted) once it ran.
+ */
+function batchOver(name: string, write: (history: string) => Promise<void>) {
+  const run = { summary: undefined as unknown as BatchSummary };
+  let db: IsolatedSchema | undefined;
+  let dataDir = '';
+  beforeAll(async () => {
+    db = await isolatedSchema(name);
+    dataDir = await mkdtemp(join(tmpdir(), `pulse-${name}-`));
+    await write(join(dataDir, 'historical'));
+    run.summary = await runBatch({ dataDir, databaseUrl: testDatabaseUrl(), schema: db.schema, memoryLimit: '1GB' });
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  const flaws = async () => (await readFile(join(run.summary.quarantineDir, 'rows.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    .map((r) => [String(r.source_file).split('/').pop(), r.locator, r.reason]).sort();
+  return { run, flaws };
+}
 
+describe('CSV files read together (one header, in order)', () => {
   /** An India CSV whose 4th line has a column too many, and (in `withBadNumber`) whose 3rd parsed row has a temperature that is no number. */
   function flawedCsv(offset: number, withBadNumber: boolean): string {
     const lines = indiaCsv(6, offset).trimEnd().split('\n');
@@ -107,57 +127,31 @@ describe('CSV files read together (one header, in order)', () => {
     lines.splice(3, 0, 'IN-HYD-009,2026-01-01 00:00:00,1,2,3');
     return `${lines.join('\n')}\n`;
   }
-
-  beforeAll(async () => {
-    db = await isolatedSchema('csvgroup');
-    dataDir = await mkdtemp(join(tmpdir(), 'pulse-csvgroup-'));
-    await mkdir(join(dataDir, 'historical', 'india'), { recursive: true });
-    await writeFile(join(dataDir, 'historical', 'india', 'a.csv'), flawedCsv(0, false));
-    await writeFile(join(dataDir, 'historical', 'india', 'b.csv'), flawedCsv(100, true));
-    await writeFile(join(dataDir, 'historical', 'india', 'c.csv'), indiaCsv(5, 200));
-    summary = await runBatch({ dataDir, databaseUrl: testDatabaseUrl(), schema: db.schema, memoryLimit: '1GB' });
-  });
-
-  afterAll(async () => {
-    await db?.drop();
-    await rm(dataDir, { recursive: true, force: true });
+  const { run, flaws } = batchOver('csvgroup', async (history) => {
+    await mkdir(join(history, 'india'), { recursive: true });
+    await writeFile(join(history, 'india', 'a.csv'), flawedCsv(0, false));
+    await writeFile(join(history, 'india', 'b.csv'), flawedCsv(100, true));
+    await writeFile(join(history, 'india', 'c.csv'), indiaCsv(5, 200));
   });
 
   it('numbers lines and rows within each file, and quarantines each flaw under its own file', async () => {
-    const rows = (await readFile(join(summary.quarantineDir, 'rows.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    const flaws = rows.map((r) => [String(r.source_file).split('/').pop(), r.locator, r.reason]).sort();
-    expect(flaws).toEqual([['a.csv', 'line 4', 'malformed_line'], ['b.csv', 'line 4', 'malformed_line'], ['b.csv', 'row 3', 'bad_number']]);
-    expect(summary.bySource).toEqual([{ kind: 'history', files: 3, read: 6 + 1 + 6 + 1 + 5, kept: 6 + 5 + 5, quarantined: 3 }]);
-    expect(summary.silverRows).toBe(16);
+    expect(await flaws()).toEqual([['a.csv', 'line 4', 'malformed_line'], ['b.csv', 'line 4', 'malformed_line'], ['b.csv', 'row 3', 'bad_number']]);
+    expect(run.summary.bySource).toEqual([{ kind: 'history', files: 3, read: 6 + 1 + 6 + 1 + 5, kept: 6 + 5 + 5, quarantined: 3 }]);
+    expect(run.summary.silverRows).toBe(16);
   });
 });
 
 describe('JSON lines files read together', () => {
-  let db: IsolatedSchema;
-  let dataDir: string;
-  let summary: BatchSummary;
-
-  beforeAll(async () => {
-    db = await isolatedSchema('linegroup');
-    dataDir = await mkdtemp(join(tmpdir(), 'pulse-linegroup-'));
-    await mkdir(join(dataDir, 'historical', 'usa'), { recursive: true });
-    const line = (i: number) => Buffer.from(`${JSON.stringify(usaReading(500 + i))}\n`);
+  const line = (i: number) => Buffer.from(`${JSON.stringify(usaReading(500 + i))}\n`);
+  const { run, flaws } = batchOver('linegroup', async (history) => {
+    await mkdir(join(history, 'usa'), { recursive: true });
     // A line that is not UTF-8: quarantined by line number, and the file's other lines numbered among its readable ones.
-    await writeFile(join(dataDir, 'historical', 'usa', 'odd.jsonl'), Buffer.concat([line(0), Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a]), Buffer.from('not json\n'), line(1)]));
-    await writeFile(join(dataDir, 'historical', 'usa', 'clean.jsonl'), Buffer.concat([line(2), Buffer.from('not json\n'), line(3)]));
-    summary = await runBatch({ dataDir, databaseUrl: testDatabaseUrl(), schema: db.schema, memoryLimit: '1GB' });
-  });
-
-  afterAll(async () => {
-    await db?.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    await writeFile(join(history, 'usa', 'odd.jsonl'), Buffer.concat([line(0), Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a]), Buffer.from('not json\n'), line(1)]));
+    await writeFile(join(history, 'usa', 'clean.jsonl'), Buffer.concat([line(2), Buffer.from('not json\n'), line(3)]));
   });
 
   it('numbers each file\'s lines on their own, and only a file with unreadable lines counts among its readable ones', async () => {
-    const rows = (await readFile(join(summary.quarantineDir, 'rows.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(rows.map((r) => [String(r.source_file).split('/').pop(), r.locator, r.reason]).sort()).toEqual([
-      ['clean.jsonl', 'line 2', 'not_json'], ['odd.jsonl', 'line 2', 'malformed_line'], ['odd.jsonl', 'readable line 2', 'not_json'],
-    ]);
-    expect(summary.silverRows).toBe(4);
+    expect(await flaws()).toEqual([['clean.jsonl', 'line 2', 'not_json'], ['odd.jsonl', 'line 2', 'malformed_line'], ['odd.jsonl', 'readable line 2', 'not_json']]);
+    expect(run.summary.silverRows).toBe(4);
   });
 });

@@ -29,6 +29,8 @@ describe('dashboard in a browser', () => {
   let serving: Serving;
   let browser: Browser;
   let page: Page;
+  /** Requests the page made that failed (status 400 or more), as "status path". */
+  const failedLoads: string[] = [];
 
   beforeAll(async () => {
     db = await isolatedSchema('dash');
@@ -46,6 +48,9 @@ describe('dashboard in a browser', () => {
     serving = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: testBrokers(), port: 0, host: '127.0.0.1' });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+    page.on('response', (response) => {
+      if (response.status() >= 400) failedLoads.push(`${response.status()} ${new URL(response.url()).pathname}`);
+    });
     await page.goto(`http://127.0.0.1:${serving.port}/`);
   });
 
@@ -66,6 +71,12 @@ describe('dashboard in a browser', () => {
     expect(await points('volume-chart')).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="kpis"] article').count()).toBe(3);
     await page.screenshot({ path: join(SHOTS, 'live.png'), fullPage: true });
+  });
+
+  it('loads without a failed request, the favicon included (it is inline)', async () => {
+    await page.waitForLoadState('networkidle');
+    expect(failedLoads).toEqual([]);
+    expect(await page.getAttribute('link[rel="icon"]', 'href')).toMatch(/^data:image\/svg\+xml,/);
   });
 
   it('shows an injected overheating incident in the alerts list and the banner within seconds', async () => {

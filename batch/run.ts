@@ -6,7 +6,7 @@
 
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createPool, type Logger, type Pool } from '../infra/index.ts';
+import { createPool, RUNNING_SPEED_INSTANCE, type Logger, type Pool } from '../infra/index.ts';
 import { absorbChanged, landingRelation, stageFiles, STAGED_COLUMNS, type Absorbed, type ReasonCount, type SourceStats } from './absorb.ts';
 import { computeEpisodeViews, profileSource, trainDayModel, type EpisodeViews } from './episode-days.ts';
 import { DEFAULT_FOR_READINGS, type AnomalyModel } from '../telemetry/index.ts';
@@ -85,7 +85,12 @@ async function discover(options: BatchOptions, pool: Pool) {
   const history = await historyFiles(join(options.dataDir, 'historical'));
   const extra = await pool.query<{ path: string }>('SELECT path FROM batch_archive_dirs ORDER BY path');
   const archives = await archiveFiles([...new Set([join(options.dataDir, 'live_data'), ...extra.rows.map((r) => r.path), ...(options.extraArchiveDirs ?? [])])]);
-  return { files: [...history.files, ...archives.complete], unsupported: history.unsupported, inProgressHours: archives.inProgressHours };
+  // A running speed layer is still archiving the current hour, also between two files of it
+  // (a file rolls, the next one starts with the next write): that hour is in progress too.
+  const running = await pool.query(`SELECT 1 FROM speed_status WHERE ${RUNNING_SPEED_INSTANCE} LIMIT 1`);
+  const currentHour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  const inProgressHours = running.rowCount ? [...archives.inProgressHours, currentHour] : archives.inProgressHours;
+  return { files: [...history.files, ...archives.complete], unsupported: history.unsupported, inProgressHours };
 }
 
 /** The days whose silver must be rebuilt: where new or changed files' rows fall, and where changed or gone files' rows fell. */

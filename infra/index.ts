@@ -13,5 +13,5 @@ export { migrate, loadMigrations, prepareSchema, type Migration } from './postgr
 export { freePort, isPortInUse, waitUntil, stopProcess, isAlive } from './processes.ts';
 export { ensurePulseTopics, LABELS_TOPIC, CONTROL_TOPIC, DLQ_TOPIC, DEFAULT_RAW_PARTITIONS } from './kafka/topics.ts';
 export { startEphemeralStack, servicesFromEnvOrEphemeral, freePortPair, type Services } from './ephemeral.ts';
-export { ALERTS_CHANNEL, WATERMARK_CHANNEL } from './postgres/channels.ts';
+export { ALERTS_CHANNEL, RUNNING_SPEED_INSTANCE, WATERMARK_CHANNEL } from './postgres/channels.ts';
 export { ResourceStack, startOwning } from './resources.ts';

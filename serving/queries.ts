@@ -14,7 +14,8 @@ const interval = (ms: number) => `${ms} milliseconds`;
  * A speed_status row of a running instance: not marked stopped, and refreshed within three of
  * its 5 s status intervals (statusIntervalMs' default); older ones are taken for dead.
  */
-export const RUNNING_SPEED_INSTANCE = `stopped_at IS NULL AND updated_at > now() - interval '15 seconds'`;
+export { RUNNING_SPEED_INSTANCE } from '../infra/index.ts';
+import { RUNNING_SPEED_INSTANCE } from '../infra/index.ts';
 
 export async function timeseriesByRegion(pool: Pool, metric: Metric, range: Range, region: string | null, stepMs: number) {
   const sql = `WITH ${WATERMARK_CTE}, ${regionMinutes(metric)}

@@ -5,3 +5,10 @@
 export const ALERTS_CHANNEL = 'pulse_alerts';
 /** A batch run published new views and watermark. */
 export const WATERMARK_CHANNEL = 'pulse_watermark';
+
+/**
+ * A speed instance that is running (speed_status): it reported within 15 s and has not
+ * stopped. Health and the overview count these, and while one runs the batch layer holds
+ * the watermark at the start of the current hour, whose archives it is still writing.
+ */
+export const RUNNING_SPEED_INSTANCE = `stopped_at IS NULL AND updated_at > now() - interval '15 seconds'`;

@@ -72,36 +72,29 @@ const METRICS_READ: Metric[] = [...new Set<Metric>([...THRESHOLD_RULES.map((r) =
  */
 async function dayRows(input: Pick<EpisodeInput, 'duck' | 'dataDir' | 'watermark'>, day: string): Promise<DayColumns> {
   const files = await silverFiles(input.dataDir, [day]);
-  const parts: { file: string; region: string; hosts: { host_id: string; n: bigint }[]; columns: Record<string, Float64Array> }[] = [];
+  const parts: { file: string; region: string; start: number; hosts: { host_id: string; n: bigint }[]; columns: Record<string, Float64Array> }[] = [];
+  let rowsRead = 0;
   for (const file of files) {
     const source = `read_parquet(${sqlString(file)}, file_row_number = true) WHERE ts_ms < ${input.watermark}`;
     const hosts = await input.duck.rows<{ host_id: string; n: bigint }>(`SELECT host_id, count(*) AS n FROM ${source} GROUP BY 1 ORDER BY 1`);
     const columns = await input.duck.doubles(`SELECT file_row_number::DOUBLE AS row_number, ts_ms::DOUBLE AS ts_ms, ${METRICS_READ.map((m) => `${m}::DOUBLE AS ${m}`).join(', ')} FROM ${source}`);
-    parts.push({ file, region: silverFileRegion(file), hosts, columns });
+    parts.push({ file, region: silverFileRegion(file), start: rowsRead, hosts, columns });
+    rowsRead += columns.ts_ms?.length ?? 0;
   }
   const concat = (name: string) => {
-    const out = new Float64Array(parts.reduce((sum, p) => sum + (p.columns[name]?.length ?? 0), 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p.columns[name] as Float64Array, at);
-      at += p.columns[name]?.length ?? 0;
-    }
+    const out = new Float64Array(rowsRead);
+    for (const p of parts) out.set(p.columns[name] as Float64Array, p.start);
     return out;
   };
   const rowNumbers = concat('row_number');
-  const starts: number[] = [];
-  parts.reduce((at, p) => {
-    starts.push(at);
-    return at + (p.columns.ts_ms?.length ?? 0);
-  }, 0);
   return {
     ts_ms: concat('ts_ms'), hosts: parts.flatMap((p) => p.hosts.map((h) => ({ region: p.region, host: h.host_id, rows: Number(h.n) }))),
     metrics: Object.fromEntries(METRICS_READ.map((m) => [m, concat(m)])),
     eventIds: async (positions) => {
       const ids = new Map<number, string>();
       for (const [i, part] of parts.entries()) {
-        const end = starts[i + 1] ?? rowNumbers.length;
-        const mine = positions.filter((p) => p >= (starts[i] as number) && p < end);
+        const end = parts[i + 1]?.start ?? rowsRead;
+        const mine = positions.filter((p) => p >= part.start && p < end);
         if (mine.length === 0) continue;
         const byRow = new Map(mine.map((p) => [rowNumbers[p] as number, p]));
         const found = await input.duck.columns(`SELECT file_row_number AS r, event_id FROM read_parquet(${sqlString(part.file)}, file_row_number = true)
@@ -124,9 +117,8 @@ export function profileSource(input: Pick<EpisodeInput, 'duck' | 'pool' | 'dataD
     const day = isoDay(dayMs);
     const known = fresh.get(day);
     if (known) return known;
-    const stored = await input.pool.query<{ profile: DayProfile | null }>('SELECT profile FROM batch_alert_carry WHERE day = $1', [day]);
-    const profile = stored.rows[0]?.profile;
-    if (profile?.format === DAY_PROFILE_FORMAT) return profile;
+    const published = await publishedProfile(input.pool, day);
+    if (published) return published;
     const rows = await dayRows(input, day);
     return rows.ts_ms.length === 0 ? null : profileOfRows(dayMs, rows);
   };
@@ -167,7 +159,12 @@ async function modelOf(input: EpisodeInput, day: string, published: ReadonlySet<
  */
 async function unchangedProfile(input: EpisodeInput, day: string): Promise<DayProfile | null> {
   if (input.full || input.dirtyDays.includes(day) || input.previousWatermark === null || input.previousWatermark < dayStart(day) + DAY) return null;
-  const stored = await input.pool.query<{ profile: DayProfile | null }>('SELECT profile FROM batch_alert_carry WHERE day = $1', [day]);
+  return publishedProfile(input.pool, day);
+}
+
+/** The profile published with a day's alert views (null: none, or of an older format). */
+async function publishedProfile(pool: Pool, day: string): Promise<DayProfile | null> {
+  const stored = await pool.query<{ profile: DayProfile | null }>('SELECT profile FROM batch_alert_carry WHERE day = $1', [day]);
   const profile = stored.rows[0]?.profile;
   return profile?.format === DAY_PROFILE_FORMAT ? profile : null;
 }
@@ -224,7 +221,6 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     carry = stepped.carry;
     previous = day;
   }
-  await input.duck.run('DROP TABLE IF EXISTS day_rows');
   if (!input.full) {
     const gone = input.dirtyDays.filter((d) => !covered.includes(d));
     views.days = [...new Set([...wanted, ...gone])].sort();

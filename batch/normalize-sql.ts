@@ -31,10 +31,10 @@ const numberText = (d: string) => `CASE WHEN ${d} = trunc(${d}) AND abs(${d}) < 
 export function jsonAccess(column: string): FieldAccess {
   const path = (field: string) => literal(`$.${JSON.stringify(field)}`);
   const value = (f: string) => `TRY_CAST(json_extract_string(${column}, ${path(f)}) AS DOUBLE)`;
-  const numeric = `CASE WHEN isfinite(VALUE) THEN 'number' ELSE 'other' END`;
+  const numeric = (f: string) => `CASE WHEN isfinite(${value(f)}) THEN 'number' ELSE 'other' END`;
   return {
-    kind: (f) => `CASE json_type(${column}, ${path(f)}) WHEN 'VARCHAR' THEN 'text' WHEN 'BIGINT' THEN ${numeric.replace('VALUE', value(f))} WHEN 'UBIGINT' THEN ${numeric.replace('VALUE', value(f))}
-      WHEN 'DOUBLE' THEN ${numeric.replace('VALUE', value(f))} WHEN 'NULL' THEN NULL ELSE CASE WHEN json_type(${column}, ${path(f)}) IS NULL THEN NULL ELSE 'other' END END`,
+    kind: (f) => `CASE json_type(${column}, ${path(f)}) WHEN 'VARCHAR' THEN 'text' WHEN 'BIGINT' THEN ${numeric(f)} WHEN 'UBIGINT' THEN ${numeric(f)}
+      WHEN 'DOUBLE' THEN ${numeric(f)} WHEN 'NULL' THEN NULL ELSE CASE WHEN json_type(${column}, ${path(f)}) IS NULL THEN NULL ELSE 'other' END END`,
     text: (f) => `CASE WHEN json_type(${column}, ${path(f)}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN ${numberText(value(f))} ELSE json_extract_string(${column}, ${path(f)}) END`,
     number: value,
   };

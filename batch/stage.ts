@@ -18,6 +18,39 @@ CREATE OR REPLACE TABLE staged (
   reason VARCHAR, reason_field VARCHAR, raw VARCHAR
 )`;
 
+/** The input's own path for the path DuckDB read (`column`): a gzipped file is read from a decompressed copy. */
+function originalPath(column: string, files: readonly SourceFile[]): string {
+  const copies = files.filter((f) => f.readPath !== f.path);
+  return copies.length === 0 ? column : `CASE ${column} ${copies.map((f) => `WHEN ${sqlString(f.readPath)} THEN ${sqlString(f.path)}`).join(' ')} ELSE ${column} END`;
+}
+
+/**
+ * Reads `files` together, and when that fails, file by file, so one bad file does not take
+ * the others with it; `forget` removes what a failed read left behind. Returns the files
+ * that could not be read.
+ */
+async function readTogether<F extends SourceFile>(files: readonly F[], read: (part: readonly F[]) => Promise<void>, forget: (paths: readonly string[]) => Promise<void>): Promise<UnreadableFile[]> {
+  if (files.length === 0) return [];
+  const failed: UnreadableFile[] = [];
+  /** Null when `part` was read, else the error (what the read left is forgotten). */
+  const attempt = async (part: readonly F[]): Promise<unknown> => {
+    try {
+      await read(part);
+      return null;
+    } catch (error) {
+      await forget(part.map((f) => f.path));
+      return error ?? new Error('read failed');
+    }
+  };
+  const together = await attempt(files);
+  if (together === null) return failed;
+  for (const file of files) {
+    const error = files.length === 1 ? together : await attempt([file]);
+    if (error !== null) failed.push({ path: file.path, kind: file.kind, reason: 'unreadable', detail: rootMessage(error).slice(0, 500) });
+  }
+  return failed;
+}
+
 const CANONICAL = ['event_id', 'ts_ms', 'region', 'host_id', 'source', ...METRICS, 'reason', 'reason_field'];
 
 interface Clock { now: number; legacyOffsetMinutes: number }
@@ -36,18 +69,17 @@ async function insertNormalized(duck: Duck, kind: SourceKind, schema: NativeSche
  */
 async function stageCsv(duck: Duck, schema: NativeSchema, files: readonly ProbedFile[], clock: Clock): Promise<void> {
   const columns = (files[0] as ProbedFile).columns;
-  const pathOf = `CASE filename ${files.map((f) => `WHEN ${sqlString(f.readPath)} THEN ${sqlString(f.path)}`).join(' ')} END`;
   await duck.run('DROP TABLE IF EXISTS csv_rejects; DROP TABLE IF EXISTS csv_scans'); // left by a unit that failed
   await duck.run(`CREATE OR REPLACE TEMP TABLE csv_rows AS SELECT * FROM read_csv(${sqlList(files.map((f) => f.readPath))}, all_varchar = true, header = true,
     filename = true, store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`);
   // A file's rows are contiguous in the table (insertion order): its first rowid numbers them.
   await duck.run('CREATE OR REPLACE TEMP TABLE csv_files AS SELECT filename, min(rowid) AS first FROM csv_rows GROUP BY 1');
   const raw = `concat_ws(',', ${[...columns.keys()].map((f) => `coalesce(c."${f.replace(/"/g, '""')}", '')`).join(', ')})`;
-  const input = `(SELECT c.*, ${pathOf} AS source_file, 'row ' || CAST(c.rowid - f.first + 1 AS VARCHAR) AS locator, ${raw} AS raw
+  const input = `(SELECT c.*, ${originalPath('filename', files)} AS source_file, 'row ' || CAST(c.rowid - f.first + 1 AS VARCHAR) AS locator, ${raw} AS raw
     FROM csv_rows c JOIN csv_files f USING (filename))`;
   await insertNormalized(duck, 'history', schema, input, columnAccess(columns), 'history', clock);
   await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, reason_field, raw)
-    SELECT 'history', ${pathOf.replace('CASE filename', 'CASE s.file_path')}, 'line ' || CAST(r.line AS VARCHAR), 'malformed_line', lower(r.error_type), r.csv_line
+    SELECT 'history', ${originalPath('s.file_path', files)}, 'line ' || CAST(r.line AS VARCHAR), 'malformed_line', lower(r.error_type), r.csv_line
     FROM csv_rejects r JOIN csv_scans s USING (scan_id, file_id)`);
   await duck.run('DROP TABLE csv_rejects; DROP TABLE csv_scans; DROP TABLE csv_files; DROP TABLE csv_rows');
 }
@@ -64,11 +96,7 @@ function byHeader(files: readonly ProbedFile[]): ProbedFile[][] {
 
 async function stageParquet(duck: Duck, schema: NativeSchema, files: ProbedFile[], clock: Clock): Promise<void> {
   const columns = new Map(files.flatMap((f) => [...f.columns]));
-  // A decompressed copy is read in place of a gzipped file; rows keep the original's path.
-  const copies = files.filter((f) => f.readPath !== f.path);
-  const sourceFile = copies.length === 0 ? 'filename'
-    : `CASE filename ${copies.map((f) => `WHEN ${sqlString(f.readPath)} THEN ${sqlString(f.path)}`).join(' ')} ELSE filename END`;
-  const input = `(SELECT *, ${sourceFile} AS source_file, 'row ' || CAST(file_row_number + 1 AS VARCHAR) AS locator, NULL::VARCHAR AS raw
+  const input = `(SELECT *, ${originalPath('filename', files)} AS source_file, 'row ' || CAST(file_row_number + 1 AS VARCHAR) AS locator, NULL::VARCHAR AS raw
     FROM read_parquet(${sqlList(files.map((f) => f.readPath))}, filename = true, file_row_number = true, union_by_name = true))`;
   await insertNormalized(duck, 'history', schema, input, columnAccess(columns), 'history', clock);
 }
@@ -90,7 +118,6 @@ async function loadLines(duck: Duck, kind: SourceKind, files: readonly SourceFil
   // The scanner's buffers grow with max_line_size: as long as the longest file, within 1–64 MB.
   const longest = Math.max(...(await Promise.all(files.map(async (f) => (await stat(f.readPath)).size))));
   const maxLine = Math.min(Math.max(longest + 1, 1 << 20), 64 << 20);
-  const pathOf = (column: string) => `CASE ${column} ${files.map((f) => `WHEN ${sqlString(f.readPath)} THEN ${sqlString(f.path)}`).join(' ')} END`;
   await duck.run('DROP TABLE IF EXISTS line_rejects; DROP TABLE IF EXISTS line_scans'); // left by a read that failed
   await duck.run(`CREATE OR REPLACE TEMP TABLE file_lines AS SELECT line, filename FROM read_csv(${sqlList(files.map((f) => f.readPath))}, columns = {'line': 'VARCHAR'},
     header = false, delim = '\x1f', quote = '', escape = '', auto_detect = false, max_line_size = ${maxLine}, filename = true, store_rejects = true,
@@ -99,42 +126,21 @@ async function loadLines(duck: Duck, kind: SourceKind, files: readonly SourceFil
   await duck.run(`CREATE OR REPLACE TEMP TABLE line_files AS SELECT filename, min(rowid) AS first,
     filename IN (SELECT filename FROM rejected_lines) AS rejected FROM file_lines GROUP BY 1`);
   // Blank lines are skipped. trim() copies the line, so it is asked only of a line that starts with a space.
-  await duck.run(`INSERT INTO json_lines SELECT ${pathOf('filename')}, CASE WHEN f.rejected THEN 'readable line ' ELSE 'line ' END || CAST(l.rowid - f.first + 1 AS VARCHAR), l.line
+  await duck.run(`INSERT INTO json_lines SELECT ${originalPath('filename', files)}, CASE WHEN f.rejected THEN 'readable line ' ELSE 'line ' END || CAST(l.rowid - f.first + 1 AS VARCHAR), l.line
     FROM file_lines l JOIN line_files f USING (filename)
     WHERE l.line IS NOT NULL AND CASE WHEN starts_with(l.line, ' ') THEN trim(l.line) <> '' ELSE l.line <> '' END`);
   await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, reason_field, raw)
-    SELECT ${sqlString(kind)}, ${pathOf('filename')}, 'line ' || CAST(line AS VARCHAR), 'malformed_line', lower(error_type), NULL FROM rejected_lines`);
+    SELECT ${sqlString(kind)}, ${originalPath('filename', files)}, 'line ' || CAST(line AS VARCHAR), 'malformed_line', lower(error_type), NULL FROM rejected_lines`);
   await duck.run('DROP TABLE line_rejects; DROP TABLE line_scans; DROP TABLE rejected_lines; DROP TABLE line_files; DROP TABLE file_lines');
 }
 
-/** Loads JSON arrays one by one and JSON-lines files together; a read that fails is tried again file by file. Returns the files that could not be read. */
+/** Loads JSON arrays one by one and JSON-lines files together; returns the files that could not be read. */
 async function loadAll(duck: Duck, kind: SourceKind, files: readonly SourceFile[]): Promise<UnreadableFile[]> {
-  const failed: UnreadableFile[] = [];
-  const unreadable = (file: SourceFile, error: unknown) => failed.push({ path: file.path, kind: file.kind, reason: 'unreadable', detail: rootMessage(error).slice(0, 500) });
   const forget = (paths: readonly string[]) => duck.run(`DELETE FROM json_lines WHERE source_file IN (SELECT unnest(${sqlList(paths)}));
     DELETE FROM staged WHERE source_file IN (SELECT unnest(${sqlList(paths)}))`);
-  for (const file of files.filter((f) => f.format === 'json-array')) {
-    await loadArray(duck, file).catch(async (error: unknown) => {
-      await forget([file.path]);
-      unreadable(file, error);
-    });
-  }
-  const lines = files.filter((f) => f.format !== 'json-array');
-  if (lines.length === 0) return failed;
-  try {
-    await loadLines(duck, kind, lines);
-  } catch (error) {
-    await forget(lines.map((f) => f.path));
-    if (lines.length === 1) unreadable(lines[0] as SourceFile, error);
-    else {
-      for (const file of lines) {
-        await loadLines(duck, kind, [file]).catch(async (inner: unknown) => {
-          await forget([file.path]);
-          unreadable(file, inner);
-        });
-      }
-    }
-  }
+  const failed: UnreadableFile[] = [];
+  for (const file of files.filter((f) => f.format === 'json-array')) failed.push(...(await readTogether([file], () => loadArray(duck, file), forget)));
+  failed.push(...(await readTogether(files.filter((f) => f.format !== 'json-array'), (part) => loadLines(duck, kind, part), forget)));
   return failed;
 }
 
@@ -166,6 +172,7 @@ export interface StageInput { probed: ProbedFile[]; archives: SourceFile[]; now:
 export async function stageSources(duck: Duck, input: StageInput, onPhase?: (phase: string) => void): Promise<UnreadableFile[]> {
   await duck.run(STAGED_DDL);
   const failed: UnreadableFile[] = [];
+  const forget = (paths: readonly string[]) => duck.run(`DELETE FROM staged WHERE source_file IN (SELECT unnest(${sqlList(paths)}))`);
   const byTag = new Map<string, ProbedFile[]>();
   for (const file of input.probed) {
     if (file.format === 'json' || file.format === 'json-array' || !file.schema) continue;
@@ -175,27 +182,9 @@ export async function stageSources(duck: Duck, input: StageInput, onPhase?: (pha
     onPhase?.(`reading ${tag} (${files.length} files)`);
     const schema = schemaByTag(tag) as NativeSchema;
     // Parquet files of one version share a schema and are read together; CSV files by header.
-    // A unit that fails is read again file by file, so one bad file does not take others with it.
     const units = schema.format === 'csv' ? byHeader(files) : [files];
     for (const unit of units) {
-      const read = (part: readonly ProbedFile[]) => (schema.format === 'csv' ? stageCsv(duck, schema, part, input) : stageParquet(duck, schema, [...part], input));
-      try {
-        await read(unit);
-      } catch (error) {
-        await duck.run(`DELETE FROM staged WHERE source_file IN (SELECT unnest(${sqlList(unit.map((f) => f.path))}))`); // rows of a half-read unit
-        if (unit.length === 1) {
-          failed.push({ path: (unit[0] as ProbedFile).path, kind: 'history', reason: 'unreadable', detail: rootMessage(error).slice(0, 500) });
-          continue;
-        }
-        for (const file of unit) {
-          try {
-            await read([file]);
-          } catch (inner) {
-            await duck.run(`DELETE FROM staged WHERE source_file = ${sqlString(file.path)}`);
-            failed.push({ path: file.path, kind: file.kind, reason: 'unreadable', detail: rootMessage(inner).slice(0, 500) });
-          }
-        }
-      }
+      failed.push(...(await readTogether(unit, (part) => (schema.format === 'csv' ? stageCsv(duck, schema, part, input) : stageParquet(duck, schema, [...part], input)), forget)));
     }
   }
   onPhase?.('reading JSON lines');

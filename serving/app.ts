@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { DASHBOARD_DIST } from '../dashboard/index.ts';
 import helmet from 'helmet';
-import { probeKafka, rootMessage, type Logger, type Pool } from '../infra/index.ts';
+import { probeKafka, rootMessage, RUNNING_SPEED_INSTANCE, type Logger, type Pool } from '../infra/index.ts';
 import { HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
 import { adaptiveStep, parseQuery, schemas, timeRange } from './params.ts';
@@ -32,7 +32,7 @@ async function health(ctx: AppContext, kafka: () => Promise<{ ok: boolean; detai
   if (!postgres.ok) return { status: 'down', kafka: broker, postgres, speed: null, batch: null };
   const [speed, batch] = await Promise.all([
     ctx.pool.query(`SELECT instance_id, updated_at, events_in, events_stored, events_rejected, rate_in, rate_stored, lag, rejects, sink_errors
-      FROM speed_status WHERE ${q.RUNNING_SPEED_INSTANCE} ORDER BY instance_id`),
+      FROM speed_status WHERE ${RUNNING_SPEED_INSTANCE} ORDER BY instance_id`),
     ctx.pool.query(`SELECT r.run_id, r.finished_at, r.rows_read, r.rows_kept, r.rows_quarantined, r.seconds, w.watermark
       FROM batch_watermark w LEFT JOIN batch_runs r ON r.run_id = w.run_id`),
   ]);

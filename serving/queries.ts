@@ -2,20 +2,13 @@
 // batch + realtime views. Identifiers come only from validated enums.
 
 import { cpuLevel, type Metric } from '../telemetry/index.ts';
-import type { Pool } from '../infra/index.ts';
+import { RUNNING_SPEED_INSTANCE, type Pool } from '../infra/index.ts';
 import { hostBuckets, iso, regionMinutes, regionSpans, WATERMARK_CTE } from './merged.ts';
 import { MERGED_ALERTS_SQL, MERGED_ANOMALIES_SQL } from './merged-alerts.ts';
 
 export interface Range { from: number; to: number }
 
 const interval = (ms: number) => `${ms} milliseconds`;
-
-/**
- * A speed_status row of a running instance: not marked stopped, and refreshed within three of
- * its 5 s status intervals (statusIntervalMs' default); older ones are taken for dead.
- */
-export { RUNNING_SPEED_INSTANCE } from '../infra/index.ts';
-import { RUNNING_SPEED_INSTANCE } from '../infra/index.ts';
 
 export async function timeseriesByRegion(pool: Pool, metric: Metric, range: Range, region: string | null, stepMs: number) {
   const sql = `WITH ${WATERMARK_CTE}, ${regionMinutes(metric)}

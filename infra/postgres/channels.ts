@@ -7,8 +7,9 @@ export const ALERTS_CHANNEL = 'pulse_alerts';
 export const WATERMARK_CHANNEL = 'pulse_watermark';
 
 /**
- * A speed instance that is running (speed_status): it reported within 15 s and has not
- * stopped. Health and the overview count these, and while one runs the batch layer holds
+ * A speed instance that is running (a speed_status row): not marked stopped, and refreshed
+ * within three of its 5 s status intervals (statusIntervalMs' default; older ones are taken
+ * for dead). Health and the overview count these, and while one runs the batch layer holds
  * the watermark at the start of the current hour, whose archives it is still writing.
  */
 export const RUNNING_SPEED_INSTANCE = `stopped_at IS NULL AND updated_at > now() - interval '15 seconds'`;

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { invalidVariable, KAFKA_PROTOCOLS, KAFKA_SASL_MECHANISMS, kafkaSecurityOf, withPostgresTls, type KafkaSecurity } from './connections.ts';
 import { PulseError } from './errors.ts';
 import { packageRoot } from './paths.ts';
 
@@ -57,10 +58,30 @@ const duration = (fallback: string) => z.string().default(fallback).transform((t
 const ENV_SCHEMA = z.object({
   /** Kafka bootstrap brokers. */
   KAFKA_BROKERS: z.string().default('localhost:9092').transform(brokerList),
+  /** Kafka's security protocol (unset: SASL_SSL when KAFKA_SASL_MECHANISM is set, SSL when a KAFKA_SSL_* file is, else PLAINTEXT). */
+  KAFKA_SECURITY_PROTOCOL: z.string().transform((s) => s.toUpperCase()).pipe(z.enum(KAFKA_PROTOCOLS)).optional(),
+  /** SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. */
+  KAFKA_SASL_MECHANISM: z.string().transform((s) => s.toUpperCase()).pipe(z.enum(KAFKA_SASL_MECHANISMS)).optional(),
+  /** SASL user name (an API key on Confluent Cloud). */
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  /** SASL password (an API secret on Confluent Cloud). Secret. */
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  /** PEM file of the CA that signed the brokers' certificates (unset: the system's roots). */
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  /** PEM client certificate, for brokers that require one (mutual TLS); with KAFKA_SSL_KEY_FILE. */
+  KAFKA_SSL_CERT_FILE: z.string().min(1).optional(),
+  /** PEM private key of the client certificate. */
+  KAFKA_SSL_KEY_FILE: z.string().min(1).optional(),
+  /** Passphrase of an encrypted KAFKA_SSL_KEY_FILE. Secret. */
+  KAFKA_SSL_KEY_PASSWORD: z.string().min(1).optional(),
+  /** Replication factor of the topics Pulse creates (unset: the cluster's default.replication.factor). */
+  PULSE_TOPIC_REPLICATION: z.coerce.number().int().min(1).max(32).optional(),
   /** PostgreSQL connection URL; the local stack creates this user and database. */
   DATABASE_URL: z.string().default('postgres://pulse:pulse@localhost:5432/pulse').transform(postgresUrl),
   /** Password for DATABASE_URL's user, replacing any password in the URL (unset: the URL's). */
   DATABASE_PASSWORD: z.string().min(1).optional(),
+  /** PEM file of the CA that signed PostgreSQL's certificate; implies sslmode=verify-full unless DATABASE_URL names a mode. */
+  DATABASE_SSL_CA_FILE: z.string().min(1).optional(),
   /** Root of runtime data: history, cold archives, quarantine, local stack state. */
   PULSE_DATA_DIR: z.string().min(1).default('./data'),
   /** Topic of raw telemetry. */
@@ -99,6 +120,10 @@ const ENV_SCHEMA = z.object({
 
 export interface Config {
   readonly kafkaBrokers: readonly string[];
+  /** Brokers and security together: what every Kafka client Pulse runs is built from. */
+  readonly kafka: { readonly brokers: readonly string[]; readonly security: KafkaSecurity };
+  /** Replication factor of created topics; undefined: the cluster's default. */
+  readonly topicReplication: number | undefined;
   readonly databaseUrl: string;
   readonly dataDir: string;
   readonly topic: string;
@@ -126,11 +151,11 @@ function absolute(path: string, cwd: string): string {
 }
 
 /** Secrets that may instead be read from the file that `<NAME>_FILE` names (Docker secrets). */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'DATABASE_PASSWORD', 'PULSE_CONTROL_TOKEN'] as const;
+export const SECRET_VARIABLES = [
+  'DATABASE_URL', 'DATABASE_PASSWORD', 'PULSE_CONTROL_TOKEN', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SSL_KEY_PASSWORD',
+] as const;
 
-function invalid(variable: string, problem: string): PulseError {
-  return new PulseError('CONFIG_INVALID', `invalid configuration: ${variable}: ${problem}`, { context: { variables: [variable] } });
-}
+const invalid = invalidVariable;
 
 /** Resolves each `<NAME>_FILE` into `<NAME>`: the file's contents, less trailing line breaks. */
 function withSecretFiles(env: Record<string, string | undefined>): Record<string, string | undefined> {
@@ -167,9 +192,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     });
   }
   const e = parsed.data;
+  const brokers = Object.freeze(e.KAFKA_BROKERS);
   return Object.freeze({
-    kafkaBrokers: Object.freeze(e.KAFKA_BROKERS),
-    databaseUrl: withPassword(e.DATABASE_URL, e.DATABASE_PASSWORD),
+    kafkaBrokers: brokers,
+    kafka: Object.freeze({ brokers, security: kafkaSecurityOf(e, cwd) }),
+    topicReplication: e.PULSE_TOPIC_REPLICATION,
+    databaseUrl: withPostgresTls(withPassword(e.DATABASE_URL, e.DATABASE_PASSWORD), e.DATABASE_SSL_CA_FILE, cwd),
     dataDir: absolute(e.PULSE_DATA_DIR, cwd),
     topic: e.PULSE_TOPIC,
     port: e.PORT,

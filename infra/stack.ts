@@ -2,11 +2,12 @@
 // started from the addresses in the config when those name this machine, or merely
 // probed when they name external services. Used by `pulse stack`, `pulse up` and tests.
 
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { PulseError } from './errors.ts';
 import { probeKafka } from './kafka/client.ts';
-import { findJava, localKafkaPid, startLocalKafka, stopLocalKafka } from './kafka/local-broker.ts';
+import { findJava, localKafkaPid, newClusterId, startLocalKafkaCluster, stopLocalKafka, type LocalKafkaOptions } from './kafka/local-broker.ts';
 import { ensureKafkaJars, KAFKA_VERSION } from './kafka/jars.ts';
 import { postgresBinDir } from './postgres/binaries.ts';
 import type { Logger } from './logger.ts';
@@ -15,23 +16,34 @@ import { describeDatabase, probePostgres } from './postgres/pool.ts';
 import { isLocalHost } from './processes.ts';
 
 export interface StackPlan {
-  kafka: { address: string; local: boolean; port: number; controllerPort: number; dir: string };
+  /** One node, or a KRaft cluster when KAFKA_BROKERS lists several addresses of this machine. */
+  kafka: { address: string; local: boolean; port: number; controllerPort: number; dir: string; nodes: readonly KafkaNodePlan[] };
   postgres: { url: string; local: boolean; port: number; user: string; password: string; database: string; dir: string };
   cacheDir: string;
 }
 
-/** Where each service lives. The local broker's controller listens on the broker port + 1. */
-export function planStack(config: Pick<Config, 'kafkaBrokers' | 'databaseUrl' | 'dataDir' | 'cacheDir'>): StackPlan {
-  const address = config.kafkaBrokers[0] as string;
+export interface KafkaNodePlan { port: number; controllerPort: number; dir: string }
+
+function hostAndPort(address: string): { host: string; port: number } {
   const separator = address.lastIndexOf(':');
-  const kafkaHost = address.slice(0, separator);
-  const kafkaPort = Number(address.slice(separator + 1));
+  return { host: address.slice(0, separator), port: Number(address.slice(separator + 1)) };
+}
+
+/**
+ * Where each service lives. A local node's controller listens on its broker port + 1; with
+ * several local addresses, node i (from 1) keeps its state in stack/kafka-i.
+ */
+export function planStack(config: Pick<Config, 'kafkaBrokers' | 'databaseUrl' | 'dataDir' | 'cacheDir'> & { kafka?: Config['kafka'] }): StackPlan {
+  const brokers = config.kafkaBrokers.map(hostAndPort);
   const url = new URL(config.databaseUrl);
   const stackDir = join(config.dataDir, 'stack');
+  const plaintext = (config.kafka?.security.protocol ?? 'PLAINTEXT') === 'PLAINTEXT';
+  const nodes = brokers.map((b, i) => ({ port: b.port, controllerPort: b.port + 1, dir: join(stackDir, brokers.length === 1 ? 'kafka' : `kafka-${i + 1}`) }));
+  const first = nodes[0] as KafkaNodePlan;
   return {
     kafka: {
-      address: config.kafkaBrokers.join(','), local: config.kafkaBrokers.length === 1 && isLocalHost(kafkaHost),
-      port: kafkaPort, controllerPort: kafkaPort + 1, dir: join(stackDir, 'kafka'),
+      address: config.kafkaBrokers.join(','), local: plaintext && brokers.every((b) => isLocalHost(b.host)),
+      port: first.port, controllerPort: first.controllerPort, dir: first.dir, nodes,
     },
     postgres: {
       url: config.databaseUrl, local: isLocalHost(url.hostname), port: Number(url.port || 5432),
@@ -53,11 +65,24 @@ async function upKafka(plan: StackPlan, options: UpOptions): Promise<string> {
     if (!probe.ok) throw new PulseError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${plan.kafka.address} (KAFKA_BROKERS): ${probe.error}`);
     return 'external, answering';
   }
-  const { status } = await startLocalKafka({
-    dir: plan.kafka.dir, port: plan.kafka.port, controllerPort: plan.kafka.controllerPort, cacheDir: plan.cacheDir,
-    ...(options.kafkaHeapMb ? { heapMb: options.kafkaHeapMb } : {}), ...(options.logger ? { logger: options.logger } : {}),
-  });
-  return status;
+  const nodes = await localKafkaNodes(plan, options);
+  const outcomes = await startLocalKafkaCluster(nodes);
+  const started = outcomes.filter((o) => o.status === 'started').length;
+  if (nodes.length === 1) return outcomes[0]?.status ?? 'started';
+  return started === 0 ? `already-running (${nodes.length} nodes)` : `started ${started} of ${nodes.length} nodes`;
+}
+
+/** Each local node's launch options; a cluster's id is kept beside its nodes so that a later start re-formats nothing. */
+async function localKafkaNodes(plan: StackPlan, options: UpOptions): Promise<LocalKafkaOptions[]> {
+  const common = { cacheDir: plan.cacheDir, ...(options.kafkaHeapMb ? { heapMb: options.kafkaHeapMb } : {}), ...(options.logger ? { logger: options.logger } : {}) };
+  const { nodes } = plan.kafka;
+  if (nodes.length === 1) return nodes.map((n) => ({ ...n, ...common }));
+  const idFile = join(nodes[0]?.dir as string, '..', 'kafka-cluster.id');
+  const clusterId = (await readFile(idFile, 'utf8').catch(() => '')).trim() || newClusterId();
+  await mkdir(join(idFile, '..'), { recursive: true });
+  await writeFile(idFile, `${clusterId}\n`);
+  const controllerPorts = nodes.map((n) => n.controllerPort);
+  return nodes.map((n, i) => ({ ...n, ...common, cluster: { nodeId: i + 1, controllerPorts, clusterId } }));
 }
 
 async function upPostgres(plan: StackPlan, options: UpOptions): Promise<string> {
@@ -83,9 +108,14 @@ export async function stackUp(plan: StackPlan, options: UpOptions = {}): Promise
 
 /** Stop the local services (Kafka first, PostgreSQL last); external ones are left alone. */
 export async function stackDown(plan: StackPlan): Promise<{ kafka: string; postgres: string }> {
-  const kafka = plan.kafka.local ? await stopLocalKafka(plan.kafka.dir) : 'external, left running';
+  const kafka = plan.kafka.local ? await stopLocalKafkaNodes(plan) : 'external, left running';
   const postgres = plan.postgres.local ? await stopLocalPostgres(plan.postgres.dir) : 'external, left running';
   return { kafka, postgres };
+}
+
+async function stopLocalKafkaNodes(plan: StackPlan): Promise<string> {
+  const outcomes = await Promise.all(plan.kafka.nodes.map((n) => stopLocalKafka(n.dir)));
+  return outcomes.length === 1 ? outcomes[0] as string : outcomes.join(', ');
 }
 
 export async function stackStatus(plan: StackPlan): Promise<StackState> {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { DASHBOARD_DIST } from '../dashboard/index.ts';
 import helmet from 'helmet';
-import { probeKafka, rootMessage, RUNNING_SPEED_INSTANCE, type Logger, type Pool } from '../infra/index.ts';
+import { probeKafka, rootMessage, RUNNING_SPEED_INSTANCE, type KafkaConnection, type Logger, type Pool } from '../infra/index.ts';
 import { HttpError } from './errors.ts';
 import { OPENAPI } from './openapi.ts';
 import { adaptiveStep, parseQuery, schemas, timeRange } from './params.ts';
@@ -15,13 +15,13 @@ import { StreamHub, streamHandler, type AlertFeed } from './stream.ts';
 import { cacheKey, freshnessFor, MicroCache, rangeKey } from './cache.ts';
 import { DEFAULT_LIMITS, queryLimit, rateLimiter, type RequestLimits } from './limits.ts';
 
-export interface AppContext { pool: Pool; kafkaBrokers: readonly string[]; feed: AlertFeed; streams?: StreamHub; control: (req: Request, res: Response) => Promise<void>; limits?: RequestLimits; logger?: Logger }
+export interface AppContext { pool: Pool; kafka: KafkaConnection; feed: AlertFeed; streams?: StreamHub; control: (req: Request, res: Response) => Promise<void>; limits?: RequestLimits; logger?: Logger }
 
-function kafkaHealth(brokers: readonly string[]) {
+function kafkaHealth(connection: KafkaConnection) {
   let cached: { at: number; value: Promise<{ ok: boolean; detail: string }> } | undefined;
   return () => {
     if (!cached || Date.now() - cached.at > 5_000) {
-      cached = { at: Date.now(), value: probeKafka(brokers, 2000).then((p) => (p.ok ? { ok: true, detail: `${p.brokers} broker(s)` } : { ok: false, detail: p.error })) };
+      cached = { at: Date.now(), value: probeKafka(connection, 2000).then((p) => (p.ok ? { ok: true, detail: `${p.brokers} broker(s)` } : { ok: false, detail: p.error })) };
     }
     return cached.value;
   };
@@ -54,7 +54,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use('/api/control', rateLimiter(limits.controlPerMinute));
   app.use('/api', rateLimiter(limits.perMinute));
   app.use(express.json({ limit: '16kb' }));
-  const kafka = kafkaHealth(ctx.kafkaBrokers);
+  const kafka = kafkaHealth(ctx.kafka);
   const { pool } = ctx;
   const cache = new MicroCache();
 

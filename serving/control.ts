@@ -5,7 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Producer } from 'kafkajs';
 import { z } from 'zod';
-import { CONTROL_TOPIC, createKafka, type Logger } from '../infra/index.ts';
+import { CONTROL_TOPIC, createKafka, type KafkaConnection, type Logger } from '../infra/index.ts';
 import { setRateCommand } from '../telemetry/index.ts';
 import { HttpError } from './errors.ts';
 
@@ -17,10 +17,10 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function controlHandler(options: { kafkaBrokers: readonly string[]; token: string | undefined; topic?: string; logger?: Logger }) {
+export function controlHandler(options: { kafka: KafkaConnection; token: string | undefined; topic?: string; logger?: Logger }) {
   let producer: Promise<Producer> | undefined;
   const connect = () => (producer ??= (async () => {
-    const p = createKafka({ brokers: options.kafkaBrokers, clientId: 'pulse-serving-control', ...(options.logger ? { logger: options.logger } : {}) }).producer();
+    const p = createKafka({ ...options.kafka, clientId: 'pulse-serving-control', ...(options.logger ? { logger: options.logger } : {}) }).producer();
     await p.connect();
     return p;
   })());

@@ -1,7 +1,7 @@
 // Public surface of serving/: the HTTP API over the merged batch + realtime views.
 
 import type { Server } from 'node:http';
-import { createPool, PulseError, startOwning, type Logger, type Pool } from '../infra/index.ts';
+import { createPool, PulseError, startOwning, type KafkaSecurity, type Logger, type Pool } from '../infra/index.ts';
 import { createApp } from './app.ts';
 import { AlertFeed, StreamHub, type StreamLimits } from './stream.ts';
 import { controlHandler } from './control.ts';
@@ -11,6 +11,8 @@ export interface ServingOptions {
   databaseUrl: string;
   schema: string;
   kafkaBrokers: readonly string[];
+  /** TLS and SASL for the control producer and the health probe (unset: plaintext). */
+  kafkaSecurity?: KafkaSecurity;
   port: number;
   host?: string;
   /** Bearer token for POST /api/control/rate; control is off without one. */
@@ -43,9 +45,10 @@ export function startServing(options: ServingOptions): Promise<Serving> {
       await feed.stop();
       await listening;
     });
-    const control = resources.own('control producer', controlHandler({ kafkaBrokers: options.kafkaBrokers, token: options.controlToken, ...(options.controlTopic ? { topic: options.controlTopic } : {}), ...log }), (c) => c.close());
+    const kafka = { brokers: options.kafkaBrokers, ...(options.kafkaSecurity ? { security: options.kafkaSecurity } : {}) };
+    const control = resources.own('control producer', controlHandler({ kafka, token: options.controlToken, ...(options.controlTopic ? { topic: options.controlTopic } : {}), ...log }), (c) => c.close());
     const streams = resources.own('stream hub', new StreamHub(pool, options.streams), (h) => h.close());
-    const app = createApp({ pool, kafkaBrokers: options.kafkaBrokers, feed, streams, control: control.handler, ...(options.limits ? { limits: options.limits } : {}), ...log });
+    const app = createApp({ pool, kafka, feed, streams, control: control.handler, ...(options.limits ? { limits: options.limits } : {}), ...log });
     const server = resources.own('http server', await listen(app, options.port, options.host ?? '0.0.0.0'), (s) => new Promise<void>((resolve) => {
       s.closeAllConnections();
       s.close(() => resolve());

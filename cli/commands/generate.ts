@@ -59,9 +59,9 @@ export function registerGenerateCommands(program: Command, getConfig: ConfigSour
     .action(async (flags: LiveFlags) => {
       const config = getConfig();
       const logger = createLogger('generator', config.logLevel);
-      await requireKafka(config.kafkaBrokers);
-      const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'pulse-generator', logger });
-      await ensurePulseTopics(kafka, config.topic, flags.partitions);
+      await requireKafka(config.kafka);
+      const kafka = createKafka({ ...config.kafka, clientId: 'pulse-generator', logger });
+      await ensurePulseTopics(kafka, config.topic, { rawPartitions: flags.partitions, replication: config.topicReplication });
       const { startLiveGenerator } = await import('../../generator/index.ts');
       const generator = await startLiveGenerator({
         kafka, topic: config.topic, rate: flags.rate, serversPerRegion: flags.serversPerRegion, seed: flags.seed,

@@ -85,9 +85,9 @@ async function backfill(config: Config, fromMs: number, env: NodeJS.ProcessEnv, 
 
 export async function initialize(config: Config, options: InitOptions, env: NodeJS.ProcessEnv): Promise<void> {
   const logger = createLogger('init', config.logLevel);
-  await requireKafka(config.kafkaBrokers);
+  await requireKafka(config.kafka);
   await prepareSchema(config.databaseUrl, config.dbSchema, logger);
-  await ensurePulseTopics(createKafka({ brokers: config.kafkaBrokers, clientId: 'pulse-init', logger }), config.topic);
+  await ensurePulseTopics(createKafka({ ...config.kafka, clientId: 'pulse-init', logger }), config.topic, { replication: config.topicReplication });
   const historyDir = join(config.dataDir, 'historical');
   const state = await publishedState(config);
   let added = false;

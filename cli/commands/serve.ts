@@ -14,7 +14,7 @@ export function registerServeCommand(program: Command, getConfig: ConfigSource):
       const logger = createLogger('serving', config.logLevel);
       await prepareSchema(config.databaseUrl, config.dbSchema, logger);
       const { startServing } = await import('../../serving/index.ts');
-      const serving = await startServing({ databaseUrl: config.databaseUrl, schema: config.dbSchema, kafkaBrokers: config.kafkaBrokers, port: config.port, host: flags.host, limits: config.serving, streams: config.streams, ...(config.controlToken ? { controlToken: config.controlToken } : {}), logger });
+      const serving = await startServing({ databaseUrl: config.databaseUrl, schema: config.dbSchema, kafkaBrokers: config.kafkaBrokers, kafkaSecurity: config.kafka.security, port: config.port, host: flags.host, limits: config.serving, streams: config.streams, ...(config.controlToken ? { controlToken: config.controlToken } : {}), logger });
       logger.info({ url: `http://localhost:${serving.port}/` }, 'serving');
       closeOnSignal(() => serving.close(), logger);
     });

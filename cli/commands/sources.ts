@@ -14,9 +14,9 @@ function region(value: string): string {
 
 async function connectKafka(config: Config, clientId: string) {
   const logger = createLogger(clientId, config.logLevel);
-  await requireKafka(config.kafkaBrokers);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId, logger });
-  await ensurePulseTopics(kafka, config.topic);
+  await requireKafka(config.kafka);
+  const kafka = createKafka({ ...config.kafka, clientId, logger });
+  await ensurePulseTopics(kafka, config.topic, { replication: config.topicReplication });
   return { kafka, logger };
 }
 

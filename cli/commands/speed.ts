@@ -13,10 +13,10 @@ export function registerSpeedCommand(program: Command, getConfig: ConfigSource):
     .action(async (flags: { concurrency: number }) => {
       const config = getConfig();
       const logger = createLogger('speed', config.logLevel);
-      await requireKafka(config.kafkaBrokers);
+      await requireKafka(config.kafka);
       await prepareSchema(config.databaseUrl, config.dbSchema, logger);
-      const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'pulse-speed', logger });
-      await ensurePulseTopics(kafka, config.topic);
+      const kafka = createKafka({ ...config.kafka, clientId: 'pulse-speed', logger });
+      await ensurePulseTopics(kafka, config.topic, { replication: config.topicReplication });
       // Loaded on demand so that each command pays only for the layers it runs.
       const { startSpeedLayer } = await import('../../speed/index.ts');
       const starting = startSpeedLayer({

@@ -2,15 +2,23 @@
 // a readiness probe, and topic creation.
 
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type ITopicConfig } from 'kafkajs';
+import type { KafkaSecurity } from '../connections.ts';
 import { PulseError, rootMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { connectionFailureOf } from '../tls-failures.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug',
 };
 
-export interface KafkaClientOptions {
+/** Where a cluster is and how to authenticate to it (Config's `kafka`). */
+export interface KafkaConnection {
   brokers: readonly string[];
+  /** TLS and SASL; unset: plaintext. */
+  security?: KafkaSecurity;
+}
+
+export interface KafkaClientOptions extends KafkaConnection {
   clientId: string;
   logger?: Logger;
   /** Overrides of KafkaJS's connection and retry settings. */
@@ -25,6 +33,8 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
+    ...(options.security?.ssl ? { ssl: options.security.ssl } : {}),
+    ...(options.security?.sasl ? { sasl: options.security.sasl } : {}),
     // KafkaJS logs retriable connection errors at ERROR; they are warnings to us.
     logLevel: log ? logLevel.WARN : logLevel.NOTHING,
     logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
@@ -36,11 +46,14 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   });
 }
 
+type Probe = { ok: true; brokers: number } | { ok: false; error: string; cause: unknown };
+
 /** One quick attempt to reach the cluster: the broker list it reports, or why not. */
-export async function probeKafka(brokers: readonly string[], timeoutMs = 3000): Promise<{ ok: true; brokers: number } | { ok: false; error: string }> {
+export async function probeKafka(connection: KafkaConnection | readonly string[], timeoutMs = 3000): Promise<Probe> {
+  const target = isBrokerList(connection) ? { brokers: connection } : connection;
   const kafka = createKafka({
-    brokers, clientId: 'pulse-probe',
-    overrides: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, retry: { retries: 0 } },
+    ...target, clientId: 'pulse-probe',
+    overrides: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, authenticationTimeout: timeoutMs, retry: { retries: 0 } },
   });
   const admin = kafka.admin();
   try {
@@ -48,20 +61,39 @@ export async function probeKafka(brokers: readonly string[], timeoutMs = 3000): 
     const cluster = await admin.describeCluster();
     return { ok: true, brokers: cluster.brokers.length };
   } catch (error) {
-    return { ok: false, error: rootMessage(error) };
+    return { ok: false, error: rootMessage(error), cause: error };
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
 }
 
-/** Throw a one-line KAFKA_UNREACHABLE error naming the variable and address. */
-export async function requireKafka(brokers: readonly string[]): Promise<void> {
-  const probe = await probeKafka(brokers);
-  if (!probe.ok) {
-    throw new PulseError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${brokers.join(',')} (KAFKA_BROKERS): ${probe.error}`, {
-      retryable: true, context: { brokers },
+function isBrokerList(value: KafkaConnection | readonly string[]): value is readonly string[] {
+  return Array.isArray(value);
+}
+
+/**
+ * Throw a one-line error naming the variable to fix: KAFKA_UNREACHABLE (KAFKA_BROKERS),
+ * KAFKA_AUTH_FAILED (the SASL user and password) or TLS_UNTRUSTED (KAFKA_SSL_CA_FILE).
+ */
+export async function requireKafka(connection: KafkaConnection | readonly string[]): Promise<void> {
+  const target = isBrokerList(connection) ? { brokers: connection } : connection;
+  const probe = await probeKafka(target);
+  if (probe.ok) return;
+  const where = target.brokers.join(',');
+  const failure = connectionFailureOf(probe.cause);
+  if (failure === 'auth' || /SASL .*authentication failed|Authentication failed/i.test(probe.error)) {
+    throw new PulseError('KAFKA_AUTH_FAILED', `Kafka at ${where} refused the SASL credentials (KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD): ${probe.error}`, {
+      context: { brokers: target.brokers },
     });
   }
+  if (failure === 'tls') {
+    throw new PulseError('TLS_UNTRUSTED', `Kafka at ${where} presented a certificate that is not trusted (KAFKA_SSL_CA_FILE): ${probe.error}`, {
+      context: { brokers: target.brokers },
+    });
+  }
+  throw new PulseError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${where} (KAFKA_BROKERS): ${probe.error}`, {
+    retryable: true, context: { brokers: target.brokers },
+  });
 }
 
 /** Create any of `topics` that do not exist yet; existing topics are left as they are. */

@@ -13,12 +13,20 @@ export const DLQ_TOPIC = 'telemetry.dlq';
 /** Partitions of the raw topic: the most speed processes that can share the work. */
 export const DEFAULT_RAW_PARTITIONS = 6;
 
+export interface PulseTopicOptions {
+  rawPartitions?: number;
+  /** Replicas of each topic; unset: the cluster's default.replication.factor (3 on managed clusters, 1 on Pulse's single local broker). */
+  replication?: number | undefined;
+}
+
 /** Create the raw, labels, control and dead-letter topics where missing. */
-export async function ensurePulseTopics(kafka: Kafka, rawTopic: string, rawPartitions = DEFAULT_RAW_PARTITIONS): Promise<string[]> {
+export async function ensurePulseTopics(kafka: Kafka, rawTopic: string, options: PulseTopicOptions = {}): Promise<string[]> {
+  // -1 asks the broker for its own default, which is what a managed cluster's policy expects.
+  const replicationFactor = options.replication ?? -1;
   return ensureTopics(kafka, [
-    { topic: rawTopic, numPartitions: rawPartitions, replicationFactor: 1 },
-    { topic: LABELS_TOPIC, numPartitions: 1, replicationFactor: 1 },
-    { topic: CONTROL_TOPIC, numPartitions: 1, replicationFactor: 1 },
-    { topic: DLQ_TOPIC, numPartitions: 3, replicationFactor: 1 },
+    { topic: rawTopic, numPartitions: options.rawPartitions ?? DEFAULT_RAW_PARTITIONS, replicationFactor },
+    { topic: LABELS_TOPIC, numPartitions: 1, replicationFactor },
+    { topic: CONTROL_TOPIC, numPartitions: 1, replicationFactor },
+    { topic: DLQ_TOPIC, numPartitions: 3, replicationFactor },
   ]);
 }

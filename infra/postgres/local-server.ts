@@ -4,7 +4,7 @@
 
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { PulseError } from '../errors.ts';
@@ -22,6 +22,8 @@ export interface LocalPostgresOptions {
   database: string;
   /** fsync on (default). Test stacks turn it off: a killed server still loses nothing, only an OS crash could. */
   durable?: boolean;
+  /** Serve TLS with this certificate and key (PEM files; copied into the data directory). */
+  tls?: { certFile: string; keyFile: string };
   logger?: Logger;
 }
 
@@ -61,7 +63,14 @@ unix_socket_directories = ''
 max_connections = 200
 shared_buffers = '256MB'
 fsync = ${options.durable === false ? 'off' : 'on'}
-`;
+${options.tls ? "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n" : ''}`;
+}
+
+/** The server reads its key only when it is private to it (mode 0600, its own user's). */
+async function installCertificate(pgdata: string, tls: NonNullable<LocalPostgresOptions['tls']>): Promise<void> {
+  await copyFile(tls.certFile, join(pgdata, 'server.crt'));
+  await copyFile(tls.keyFile, join(pgdata, 'server.key'));
+  await chmod(join(pgdata, 'server.key'), 0o600);
 }
 
 /** PostgreSQL runs as its own user: every directory above its data must let that user through. */
@@ -130,6 +139,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   await chownTree(options.dir, owner);
   assertReachable(options.dir, owner);
   if (!existsSync(join(pgdata, 'PG_VERSION'))) await initialise(bin, pgdata, options, owner);
+  if (options.tls) await installCertificate(pgdata, options.tls);
   await writeFile(join(pgdata, 'pulse.conf'), serverSettings(options));
   await chownTree(options.dir, owner);
   const log = join(options.dir, 'postgres.log');

@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { PulseError, rootMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { connectionFailureOf } from '../tls-failures.ts';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -54,28 +55,40 @@ export function describeDatabase(databaseUrl: string): string {
   }
 }
 
-export async function probePostgres(databaseUrl: string, timeoutMs = 3000): Promise<{ ok: true; version: string } | { ok: false; error: string }> {
+type Probe = { ok: true; version: string; ssl: boolean } | { ok: false; error: string; cause: unknown };
+
+export async function probePostgres(databaseUrl: string, timeoutMs = 3000): Promise<Probe> {
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const result = await client.query<{ server_version: string }>('SHOW server_version');
-    return { ok: true, version: result.rows[0]?.server_version ?? 'unknown' };
+    const result = await client.query<{ server_version: string; ssl: boolean | null }>(
+      'SELECT current_setting($1) AS server_version, (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS ssl', ['server_version']);
+    return { ok: true, version: result.rows[0]?.server_version ?? 'unknown', ssl: result.rows[0]?.ssl === true };
   } catch (error) {
-    return { ok: false, error: rootMessage(error) };
+    return { ok: false, error: rootMessage(error), cause: error };
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-/** Throw a one-line POSTGRES_UNREACHABLE error naming the variable and address. */
+/**
+ * Throw a one-line error naming the variable to fix: POSTGRES_AUTH_FAILED (the password of
+ * DATABASE_URL or DATABASE_PASSWORD), TLS_UNTRUSTED (DATABASE_SSL_CA_FILE) or
+ * POSTGRES_UNREACHABLE (DATABASE_URL).
+ */
 export async function requirePostgres(databaseUrl: string): Promise<void> {
   const probe = await probePostgres(databaseUrl);
-  if (!probe.ok) {
-    throw new PulseError('POSTGRES_UNREACHABLE', `cannot reach PostgreSQL at ${describeDatabase(databaseUrl)} (DATABASE_URL): ${probe.error}`, {
-      retryable: true,
-    });
+  if (probe.ok) return;
+  const where = describeDatabase(databaseUrl);
+  const failure = connectionFailureOf(probe.cause);
+  if (failure === 'auth') {
+    throw new PulseError('POSTGRES_AUTH_FAILED', `PostgreSQL at ${where} refused the user or password (DATABASE_URL, DATABASE_PASSWORD): ${probe.error}`);
   }
+  if (failure === 'tls') {
+    throw new PulseError('TLS_UNTRUSTED', `PostgreSQL at ${where} presented a certificate that is not trusted (DATABASE_SSL_CA_FILE): ${probe.error}`);
+  }
+  throw new PulseError('POSTGRES_UNREACHABLE', `cannot reach PostgreSQL at ${where} (DATABASE_URL): ${probe.error}`, { retryable: true });
 }
 
 /** Whether an error means the connection itself is gone (SQLSTATE class 08, 57P0x), not just the statement. */

@@ -6,8 +6,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, freePortPair, loadConfig } from '../../infra/index.ts';
-import { startLocalKafka, stopLocalKafka } from '../../infra/kafka/local-broker.ts';
-import { startLocalPostgres, stopLocalPostgres } from '../../infra/postgres/local-server.ts';
+import { localKafkaPid, newClusterId, startLocalKafka, startLocalKafkaCluster, stopLocalKafka, type LocalKafkaOptions, type SecureListener } from '../../infra/kafka/local-broker.ts';
+import { startLocalPostgres, stopLocalPostgres, type LocalPostgresOptions } from '../../infra/postgres/local-server.ts';
 
 export interface PrivateService {
   /** KAFKA_BROKERS or DATABASE_URL of this service. */
@@ -23,18 +23,54 @@ async function stateDir(prefix: string): Promise<string> {
   return dir;
 }
 
-export async function privateKafka(): Promise<PrivateService> {
+const cacheDir = () => loadConfig({ ...(process.env['PULSE_CACHE_DIR'] ? { PULSE_CACHE_DIR: process.env['PULSE_CACHE_DIR'] } : {}) }).cacheDir;
+
+/** `secureListener`: also a SASL_SSL listener, on the port given (see `secureAddress`). */
+export async function privateKafka(options: { secureListener?: Omit<SecureListener, 'port'> } = {}): Promise<PrivateService & { secureAddress?: string }> {
   const dir = await stateDir('pulse-private-kafka-');
   const port = await freePortPair();
-  const cacheDir = loadConfig({ ...(process.env['PULSE_CACHE_DIR'] ? { PULSE_CACHE_DIR: process.env['PULSE_CACHE_DIR'] } : {}) }).cacheDir;
+  const secure = options.secureListener ? { ...options.secureListener, port: await freePort() } : undefined;
   const start = async () => {
-    await startLocalKafka({ dir: join(dir, 'kafka'), port, controllerPort: port + 1, cacheDir, heapMb: 384 });
+    await startLocalKafka({ dir: join(dir, 'kafka'), port, controllerPort: port + 1, cacheDir: cacheDir(), heapMb: 384, ...(secure ? { secureListener: secure } : {}) });
   };
   const stop = async () => {
     await stopLocalKafka(join(dir, 'kafka'));
   };
   await start();
-  return { address: `127.0.0.1:${port}`, start, stop, destroy: async () => { await stop(); await rm(dir, { recursive: true, force: true }); } };
+  return {
+    address: `127.0.0.1:${port}`, start, stop, destroy: async () => { await stop(); await rm(dir, { recursive: true, force: true }); },
+    ...(secure ? { secureAddress: `127.0.0.1:${secure.port}` } : {}),
+  };
+}
+
+export interface PrivateKafkaCluster {
+  /** KAFKA_BROKERS of every node. */
+  address: string;
+  nodes: readonly { address: string; pid: () => Promise<number | null>; start: () => Promise<void> }[];
+  destroy: () => Promise<void>;
+}
+
+/** A KRaft cluster of `size` nodes (replication factor 3, min.insync.replicas 2 at size 3). */
+export async function privateKafkaCluster(size: number): Promise<PrivateKafkaCluster> {
+  const dir = await stateDir('pulse-private-cluster-');
+  const ports: number[] = [];
+  for (let i = 0; i < size; i++) ports.push(await freePortPair());
+  const clusterId = newClusterId();
+  const nodes: LocalKafkaOptions[] = ports.map((port, i) => ({
+    dir: join(dir, `kafka-${i + 1}`), port, controllerPort: port + 1, cacheDir: cacheDir(), heapMb: 320,
+    cluster: { nodeId: i + 1, controllerPorts: ports.map((p) => p + 1), clusterId },
+  }));
+  await startLocalKafkaCluster(nodes);
+  return {
+    address: ports.map((p) => `127.0.0.1:${p}`).join(','),
+    nodes: nodes.map((node) => ({
+      address: `127.0.0.1:${node.port}`, pid: () => localKafkaPid(node.dir), start: async () => void (await startLocalKafka(node)),
+    })),
+    destroy: async () => {
+      await Promise.all(nodes.map((n) => stopLocalKafka(n.dir)));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface PrivatePostgres extends PrivateService {
@@ -42,9 +78,12 @@ export interface PrivatePostgres extends PrivateService {
   startUnseen: () => Promise<string>;
 }
 
-export async function privatePostgres(): Promise<PrivatePostgres> {
+export async function privatePostgres(extra: { tls?: LocalPostgresOptions['tls']; password?: string } = {}): Promise<PrivatePostgres> {
   const dir = await stateDir('pulse-private-pg-');
-  const options = { dir: join(dir, 'postgres'), port: await freePort(), user: 'pulse', password: 'private-pg-secret', database: 'pulse', durable: false };
+  const options: LocalPostgresOptions = {
+    dir: join(dir, 'postgres'), port: await freePort(), user: 'pulse', password: extra.password ?? 'private-pg-secret', database: 'pulse', durable: false,
+    ...(extra.tls ? { tls: extra.tls } : {}),
+  };
   const start = async () => {
     await startLocalPostgres(options);
   };

@@ -5,19 +5,18 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
-import { PulseError } from './errors.ts';
-import { probeKafka } from './kafka/client.ts';
+import { probeKafka, requireKafka, type KafkaConnection } from './kafka/client.ts';
 import { findJava, localKafkaPid, newClusterId, startLocalKafkaCluster, stopLocalKafka, type LocalKafkaOptions } from './kafka/local-broker.ts';
 import { ensureKafkaJars, KAFKA_VERSION } from './kafka/jars.ts';
 import { postgresBinDir } from './postgres/binaries.ts';
 import type { Logger } from './logger.ts';
 import { localPostgresPid, startLocalPostgres, stopLocalPostgres } from './postgres/local-server.ts';
-import { describeDatabase, probePostgres } from './postgres/pool.ts';
+import { describeDatabase, probePostgres, requirePostgres } from './postgres/pool.ts';
 import { isLocalHost } from './processes.ts';
 
 export interface StackPlan {
   /** One node, or a KRaft cluster when KAFKA_BROKERS lists several addresses of this machine. */
-  kafka: { address: string; local: boolean; port: number; controllerPort: number; dir: string; nodes: readonly KafkaNodePlan[] };
+  kafka: { address: string; local: boolean; port: number; controllerPort: number; dir: string; nodes: readonly KafkaNodePlan[]; connection: KafkaConnection };
   postgres: { url: string; local: boolean; port: number; user: string; password: string; database: string; dir: string };
   cacheDir: string;
 }
@@ -44,6 +43,7 @@ export function planStack(config: Pick<Config, 'kafkaBrokers' | 'databaseUrl' | 
     kafka: {
       address: config.kafkaBrokers.join(','), local: plaintext && brokers.every((b) => isLocalHost(b.host)),
       port: first.port, controllerPort: first.controllerPort, dir: first.dir, nodes,
+      connection: { brokers: config.kafkaBrokers, ...(config.kafka ? { security: config.kafka.security } : {}) },
     },
     postgres: {
       url: config.databaseUrl, local: isLocalHost(url.hostname), port: Number(url.port || 5432),
@@ -61,8 +61,7 @@ export interface UpOptions { logger?: Logger; durable?: boolean; kafkaHeapMb?: n
 
 async function upKafka(plan: StackPlan, options: UpOptions): Promise<string> {
   if (!plan.kafka.local) {
-    const probe = await probeKafka(plan.kafka.address.split(','));
-    if (!probe.ok) throw new PulseError('KAFKA_UNREACHABLE', `cannot reach Kafka at ${plan.kafka.address} (KAFKA_BROKERS): ${probe.error}`);
+    await requireKafka(plan.kafka.connection);
     return 'external, answering';
   }
   const nodes = await localKafkaNodes(plan, options);
@@ -87,8 +86,7 @@ async function localKafkaNodes(plan: StackPlan, options: UpOptions): Promise<Loc
 
 async function upPostgres(plan: StackPlan, options: UpOptions): Promise<string> {
   if (!plan.postgres.local) {
-    const probe = await probePostgres(plan.postgres.url);
-    if (!probe.ok) throw new PulseError('POSTGRES_UNREACHABLE', `cannot reach PostgreSQL at ${describeDatabase(plan.postgres.url)} (DATABASE_URL): ${probe.error}`);
+    await requirePostgres(plan.postgres.url);
     return 'external, answering';
   }
   const { status } = await startLocalPostgres({
@@ -120,7 +118,7 @@ async function stopLocalKafkaNodes(plan: StackPlan): Promise<string> {
 
 export async function stackStatus(plan: StackPlan): Promise<StackState> {
   const [kafkaProbe, pgProbe, kafkaPid, pgPid] = await Promise.all([
-    probeKafka(plan.kafka.address.split(',')),
+    probeKafka(plan.kafka.connection),
     probePostgres(plan.postgres.url),
     plan.kafka.local ? localKafkaPid(plan.kafka.dir) : Promise.resolve(null),
     plan.postgres.local ? localPostgresPid(plan.postgres.dir) : Promise.resolve(null),

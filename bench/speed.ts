@@ -1,4 +1,5 @@
-// Speed layer: sustained end-to-end rate (produce → committed hot row) at saturation, and
+// Speed layer: sustained end-to-end rate (produce → committed hot row) at saturation, with
+// one and with two speed processes sharing the partitions, and
 // freshness (produce → row visible: the consumer group's committed offset passes it) at
 // fixed rates, with the speed process's peak memory. Broker, database (fsync on), producer
 // and speed process share this machine.
@@ -47,9 +48,21 @@ async function committedTotal(group: string, topic: string): Promise<number[]> {
   return perPartition;
 }
 
-/** Pre-load `count` events, then time how long one speed process takes to store them all. */
-async function saturation(count: number) {
-  const { topic, group, dataDir, env } = await setup('saturation');
+/** Until the group has `members` members and is Stable (its partitions handed out). */
+async function stableGroup(group: string, members: number): Promise<void> {
+  for (;;) {
+    const { groups } = await admin.describeGroups([group]);
+    if (groups[0]?.state === 'Stable' && groups[0].members.length === members) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Pre-load `count` events, then time how fast `processes` speed processes in one group store
+ * them: events committed from the moment the group is stable with all of them, per second.
+ */
+async function saturation(count: number, processes = 1) {
+  const { topic, group, dataDir, env } = await setup(`saturation${processes}`);
   const producer: Producer = kafka.producer();
   await producer.connect();
   for (let i = 0; i < count; i += 10_000) {
@@ -57,19 +70,18 @@ async function saturation(count: number) {
     await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(10_000, count - i) }, (_, j) => ({ partition: (i + j) % PARTITIONS, value: payload(i + j, now), headers: { [SCHEMA_HEADER]: 'pulse/v1' } })) });
   }
   await producer.disconnect();
-  const speed = runPulse(['speed'], env, 'speed layer running');
-  await speed.ready;
+  const speeds = Array.from({ length: processes }, () => runPulse(['speed'], env, 'speed layer running'));
+  await Promise.all(speeds.map((s) => s.ready));
+  await stableGroup(group, processes);
+  const total = async () => (await committedTotal(group, topic)).reduce((a, b) => a + b, 0);
+  const atStart = await total();
   const started = performance.now();
-  for (;;) {
-    const done = (await committedTotal(group, topic)).reduce((a, b) => a + b, 0);
-    if (done >= count) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  while ((await total()) < count) await new Promise((r) => setTimeout(r, 50));
   const seconds = (performance.now() - started) / 1000;
-  const peak = await speed.peakRssMb();
-  await speed.stop();
+  const peaks = await Promise.all(speeds.map((s) => s.peakRssMb()));
+  await Promise.all(speeds.map((s) => s.stop()));
   await rm(dataDir, { recursive: true, force: true });
-  return { eventsPerSecond: count / seconds, peakRssMb: peak };
+  return { eventsPerSecond: (count - atStart) / seconds, peakRssMb: Math.max(...peaks) };
 }
 
 /** Produce at `rate` for `seconds`; latency of each event from send to its offset being committed. */
@@ -124,14 +136,21 @@ async function freshness(rate: number, seconds: number) {
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const results: Record<string, unknown> = { origin: services.origin };
 try {
-  const runs = [];
-  for (let i = 0; i < (only === 'freshness' ? 0 : RUNS); i += 1) runs.push(await saturation(quick ? 100_000 : 500_000));
-  if (runs.length > 0) {
-    const rate = summarize(runs.map((r) => r.eventsPerSecond));
-    const rss = summarize(runs.map((r) => r.peakRssMb));
-    Object.assign(results, { saturation_events_per_s: rate, saturation_peak_rss_mb: rss });
-    console.log(`saturation events/s (produce → committed hot row)  ${formatSummary(rate)}`);
-    console.log(`speed process peak RSS MB at saturation             ${formatSummary(rss)}`);
+  // One and two processes in one group, alternating run by run so that drift hits both alike.
+  const runs: Record<1 | 2, { eventsPerSecond: number; peakRssMb: number }[]> = { 1: [], 2: [] };
+  for (let i = 0; i < (only === 'freshness' ? 0 : RUNS); i += 1) {
+    for (const processes of [1, 2] as const) runs[processes].push(await saturation(quick ? 100_000 : 500_000, processes));
+  }
+  if (runs[1].length > 0) {
+    const rate = summarize(runs[1].map((r) => r.eventsPerSecond));
+    const rate2 = summarize(runs[2].map((r) => r.eventsPerSecond));
+    const rss = summarize(runs[1].map((r) => r.peakRssMb));
+    const ratio = summarize(runs[2].map((r, i) => r.eventsPerSecond / (runs[1][i]?.eventsPerSecond ?? Number.NaN)));
+    Object.assign(results, { saturation_events_per_s: rate, saturation_2_processes_events_per_s: rate2, two_to_one_ratio: ratio, saturation_peak_rss_mb: rss });
+    console.log(`saturation events/s (produce → committed hot row), 1 speed process   ${formatSummary(rate)}`);
+    console.log(`saturation events/s, 2 speed processes in one group                ${formatSummary(rate2)}`);
+    console.log(`2 processes ÷ 1 process (paired runs)                              ${formatSummary(ratio)}`);
+    console.log(`speed process peak RSS MB at saturation (1 process)                ${formatSummary(rss)}`);
   }
   for (const rate of only === 'saturation' ? [] : [1_000, 10_000]) {
     const fresh = [];

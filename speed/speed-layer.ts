@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { createPool, DLQ_TOPIC, inTransaction, startOwning, type Logger, type Pool, type ResourceStack } from '../infra/index.ts';
+import { createPool, DLQ_TOPIC, inTransaction, rootMessage, startOwning, type Logger, type Pool, type ResourceStack } from '../infra/index.ts';
 import { AlertTracker, applyAlertOps, closeSilentAlerts } from './alert-tracker.ts';
 import { AnomalyTracker, loadNewestModel, storeAnomalyPoints } from './anomaly-tracker.ts';
 import { ColdArchive } from './cold-archive.ts';
@@ -132,7 +132,7 @@ async function openSpeedLayer(options: SpeedLayerOptions, resources: ResourceSta
     metrics.countRejects(countByReason(decoded.rejected));
   };
 
-  await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+  await subscribeWhenKnown(consumer, options.topic, logger);
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -183,4 +183,21 @@ function modelReloader(pool: Pool, anomalies: AnomalyTracker, logger: Logger | u
     },
     settled: () => reloading,
   };
+}
+
+/**
+ * Subscribe, waiting out a topic that a cluster's brokers do not all know yet (created by
+ * another process a moment ago): that refusal is retriable, anything else is not.
+ */
+async function subscribeWhenKnown(consumer: Consumer, topic: string, logger: Logger | undefined, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await consumer.subscribe({ topic, fromBeginning: true });
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw error;
+      logger?.info({ topic, reason: rootMessage(error) }, 'topic not known to every broker yet; retrying the subscription');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Message } from 'kafkajs';
 import { DLQ_TOPIC, rootMessage, type Logger } from '../../infra/index.ts';
 import { SCHEMA_HEADER } from '../../telemetry/index.ts';
+import { SEND_DEADLINE_MS, withDeadline } from '../delivery.ts';
 
 export interface BridgeOptions {
   kafka: Kafka;
@@ -59,7 +60,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       const batch = queue;
       queue = [];
       try {
-        await producer.send({ topic: options.topic, messages: batch, acks: -1 });
+        await withDeadline(producer.send({ topic: options.topic, messages: batch, acks: -1 }), SEND_DEADLINE_MS, 'a Kafka send');
       } catch (error) {
         queue = batch.concat(queue);
         if (!running) throw error;

@@ -5,7 +5,8 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, Message, Producer } from 'kafkajs';
-import { CONTROL_TOPIC, LABELS_TOPIC, type Logger } from '../../infra/index.ts';
+import { CONTROL_TOPIC, LABELS_TOPIC, rootMessage, type Logger } from '../../infra/index.ts';
+import { sendUntilDelivered, withDeadline } from '../delivery.ts';
 import { SCHEMA_HEADER } from '../../telemetry/index.ts';
 import { parseControlCommand } from '../../telemetry/index.ts';
 import { LiveFleet, type LiveFleetOptions } from './live-fleet.ts';
@@ -34,6 +35,7 @@ export interface LiveGenerator {
 }
 
 const TICK_MS = 20;
+const DISCONNECT_DEADLINE_MS = 10_000;
 const MAX_BATCH = 5_000;
 const MAX_IN_FLIGHT = 4;
 /** After a stall, catch up at most this much backlog instead of bursting the whole gap. */
@@ -74,8 +76,9 @@ export async function startLiveGenerator(options: LiveGeneratorOptions): Promise
     },
   });
 
+  // Every event made is delivered: a failed or hung send is retried until Kafka takes it.
   const send = (messages: Message[], target: string) => {
-    const request = producer.send({ topic: target, messages, acks: -1 });
+    const request = sendUntilDelivered(producer, { topic: target, messages, acks: -1 }, { logger });
     inFlight.add(request);
     void request.finally(() => inFlight.delete(request)).catch((error: unknown) => logger?.error({ err: error }, 'send failed'));
   };
@@ -123,8 +126,11 @@ export async function startLiveGenerator(options: LiveGeneratorOptions): Promise
     close: () => (closed ??= (async () => {
       running = false;
       await done;
-      await control.disconnect();
-      await producer.disconnect();
+      // Everything is delivered by now; a client stuck mid-reconnect must not hold the exit.
+      await withDeadline(control.disconnect(), DISCONNECT_DEADLINE_MS, 'the control consumer\'s disconnect')
+        .catch((error: unknown) => logger?.warn({ error: rootMessage(error) }, 'control consumer did not close cleanly'));
+      await withDeadline(producer.disconnect(), DISCONNECT_DEADLINE_MS, 'the producer\'s disconnect')
+        .catch((error: unknown) => logger?.warn({ error: rootMessage(error) }, 'producer did not close cleanly'));
     })()),
   };
 }

@@ -103,9 +103,28 @@ export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[]): Promis
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    if (missing.length === 0) return [];
+    // KafkaJS's own wait for leaders gives up when a broker does not know the topic yet.
+    await admin.createTopics({ topics: missing, waitForLeaders: false });
+    await awaitLeaders(admin, missing.map((t) => t.topic));
     return missing.map((t) => t.topic);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * In a cluster, a new topic reaches each broker's metadata a moment apart: a client asking
+ * the one that lags is told the topic does not exist. Wait until metadata names a leader
+ * for every partition, asked repeatedly (KafkaJS spreads the requests over the brokers).
+ */
+async function awaitLeaders(admin: ReturnType<Kafka['admin']>, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let agreeing = 0;
+  while (agreeing < 3 && Date.now() < deadline) {
+    const metadata = await admin.fetchTopicMetadata({ topics }).catch(() => undefined);
+    const led = metadata?.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)) ?? false;
+    agreeing = led ? agreeing + 1 : 0;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

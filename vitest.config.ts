@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{telemetry,infra,cli,generator,batch,speed,serving,eval}/**/*.test.ts'],
+          include: ['{telemetry,infra,cli,generator,batch,speed,serving,eval}/**/*.test.ts', 'dashboard/src/**/*.test.ts'],
         },
       },
       {

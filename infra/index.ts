@@ -7,6 +7,7 @@ export { packageRoot } from './paths.ts';
 export { silenceKnownWarnings } from './warnings.ts';
 export { planStack, stackUp, stackDown, stackStatus, installStack, type StackPlan, type StackState } from './stack.ts';
 export { createKafka, probeKafka, requireKafka, ensureTopics, type KafkaConnection } from './kafka/client.ts';
+export { partitionerFor, sendPerPartition, sendUntilDelivered, withDeadline, SEND_DEADLINE_MS, type PartitionOf } from './kafka/delivery.ts';
 export { kafkaSecurityOf, withPostgresTls, type KafkaSecurity } from './connections.ts';
 export { KAFKA_VERSION } from './kafka/jars.ts';
 export { createPool, inTransaction, probePostgres, requirePostgres, describeDatabase, quoteIdentifier, type Pool, type PoolClient } from './postgres/pool.ts';

@@ -21,10 +21,10 @@ export async function timeseriesByRegion(pool: Pool, metric: Metric, range: Rang
 
 export async function timeseriesByHost(pool: Pool, metric: Metric, range: Range, region: string | null, host: string | null, stepMs: number) {
   const sql = `WITH ${WATERMARK_CTE}, ${hostBuckets(metric)}
-    SELECT host_id, date_bin($5::interval, t, $1) AS t, sum(n)::bigint AS n, sum(weighted) / nullif(sum(weight), 0) AS avg, min(m_min) AS min, max(m_max) AS max
-    FROM host_rows GROUP BY 1, 2 ORDER BY 2, 1 LIMIT 20000`;
+    SELECT host_id, date_bin($5::interval, t, $1) AS t, region, sum(n)::bigint AS n, sum(weighted) / nullif(sum(weight), 0) AS avg, min(m_min) AS min, max(m_max) AS max
+    FROM host_rows GROUP BY 1, 2, 3 ORDER BY 2, 1 LIMIT 20000`;
   const result = await pool.query(sql, [iso(range.from), iso(range.to), region, host, interval(stepMs)]);
-  return result.rows.map((r) => ({ series: r.host_id as string, t: (r.t as Date).toISOString(), n: Number(r.n), avg: r.avg, min: r.min, max: r.max }));
+  return result.rows.map((r) => ({ series: r.host_id as string, region: r.region as string, t: (r.t as Date).toISOString(), n: Number(r.n), avg: r.avg, min: r.min, max: r.max }));
 }
 
 /** Readings and average temperature, CPU and disk per region over the range, long ranges from hourly rows (regionSpans). */

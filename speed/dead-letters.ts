@@ -2,6 +2,7 @@
 // headers, so nothing is dropped without a trace and anything can be replayed.
 
 import type { Message, Producer } from 'kafkajs';
+import { sendPerPartition, type PartitionOf } from '../infra/index.ts';
 import type { RejectedMessage } from './decode-batch.ts';
 
 export const REJECT_HEADERS = {
@@ -31,8 +32,12 @@ export function deadLetter({ entry, rejection }: RejectedMessage): Message {
   };
 }
 
-/** Send and await the broker's acknowledgement (acks=all) before offsets move on. */
-export async function sendDeadLetters(producer: Producer, topic: string, rejected: readonly RejectedMessage[]): Promise<void> {
+/**
+ * Send and await the broker's acknowledgement (acks=all) before offsets move on, one send
+ * per partition (see infra's delivery: a send over several partitions may drop some when
+ * a leader dies). A failure throws; the caller retries the batch.
+ */
+export async function sendDeadLetters(producer: Producer, topic: string, rejected: readonly RejectedMessage[], partitionOf: PartitionOf): Promise<void> {
   if (rejected.length === 0) return;
-  await producer.send({ topic, messages: rejected.map(deadLetter), acks: -1 });
+  await sendPerPartition(producer, { topic, messages: rejected.map(deadLetter), acks: -1 }, partitionOf, { keepTrying: () => false });
 }

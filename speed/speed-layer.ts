@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { createPool, DLQ_TOPIC, inTransaction, rootMessage, startOwning, type Logger, type Pool, type ResourceStack } from '../infra/index.ts';
+import { createPool, DLQ_TOPIC, inTransaction, partitionerFor, rootMessage, startOwning, type PartitionOf, type Logger, type Pool, type ResourceStack } from '../infra/index.ts';
 import { AlertTracker, applyAlertOps, closeSilentAlerts } from './alert-tracker.ts';
 import { AnomalyTracker, loadNewestModel, storeAnomalyPoints } from './anomaly-tracker.ts';
 import { ColdArchive } from './cold-archive.ts';
@@ -79,6 +79,8 @@ async function openSpeedLayer(options: SpeedLayerOptions, resources: ResourceSta
   resources.defer('model reload', () => reloadModel.settled());
   const archive = resources.own('cold archive', await ColdArchive.open({ root: join(options.dataDir, 'live_data'), rollBytes: options.archiveRollBytes, rollMs: options.archiveRollMs, ...(logger ? { logger } : {}) }), (a) => a.close());
   const producer: Producer = resources.own('dead-letter producer', options.kafka.producer({ allowAutoTopicCreation: false }), (p) => p.disconnect());
+  const dlqTopic = options.dlqTopic ?? DLQ_TOPIC;
+  let dlqPartitions: Promise<PartitionOf> | undefined; // read on the first refusal
   await producer.connect();
   const consumer: Consumer = resources.own('consumer', options.kafka.consumer({ groupId: options.group, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxBytesPerPartition: 1_048_576, maxBytes: 6_291_456 }), (c) => c.disconnect());
   await consumer.connect();
@@ -117,7 +119,7 @@ async function openSpeedLayer(options: SpeedLayerOptions, resources: ResourceSta
       await archive.sync();
     }, context);
     await heartbeat();
-    await retryUntilStored('dead letters', () => sendDeadLetters(producer, options.dlqTopic ?? DLQ_TOPIC, decoded.rejected), context);
+    await retryUntilStored('dead letters', async () => sendDeadLetters(producer, dlqTopic, decoded.rejected, await (dlqPartitions ??= partitionerFor(options.kafka, dlqTopic))), context);
     const stored = await retryUntilStored('hot rows', () => store(decoded, at), context);
 
     const next = (BigInt(batch.lastOffset()) + 1n).toString();

@@ -8,9 +8,8 @@ import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Message } from 'kafkajs';
-import { DLQ_TOPIC, rootMessage, type Logger } from '../../infra/index.ts';
+import { DLQ_TOPIC, partitionerFor, rootMessage, sendPerPartition, type Logger } from '../../infra/index.ts';
 import { SCHEMA_HEADER } from '../../telemetry/index.ts';
-import { SEND_DEADLINE_MS, withDeadline } from '../delivery.ts';
 
 export interface BridgeOptions {
   kafka: Kafka;
@@ -45,6 +44,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const maxLineBytes = options.maxLineBytes ?? 900_000;
   const producer = options.kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
+  const partitionOf = await partitionerFor(options.kafka, options.topic);
   const stats: BridgeStats = { lines: 0, forwarded: 0, oversize: 0, connects: 0 };
   let queue: Message[] = [];
   let socket: Socket | undefined;
@@ -60,7 +60,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       const batch = queue;
       queue = [];
       try {
-        await withDeadline(producer.send({ topic: options.topic, messages: batch, acks: -1 }), SEND_DEADLINE_MS, 'a Kafka send');
+        // One attempt per partition here; this loop keeps the lines and retries on failure.
+        await sendPerPartition(producer, { topic: options.topic, messages: batch, acks: -1 }, partitionOf, { keepTrying: () => false });
       } catch (error) {
         queue = batch.concat(queue);
         if (!running) throw error;

@@ -5,8 +5,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, Message, Producer } from 'kafkajs';
-import { CONTROL_TOPIC, LABELS_TOPIC, rootMessage, type Logger } from '../../infra/index.ts';
-import { sendUntilDelivered, withDeadline } from '../delivery.ts';
+import { CONTROL_TOPIC, LABELS_TOPIC, partitionerFor, rootMessage, sendPerPartition, withDeadline, type Logger } from '../../infra/index.ts';
 import { SCHEMA_HEADER } from '../../telemetry/index.ts';
 import { parseControlCommand } from '../../telemetry/index.ts';
 import { LiveFleet, type LiveFleetOptions } from './live-fleet.ts';
@@ -47,6 +46,8 @@ export async function startLiveGenerator(options: LiveGeneratorOptions): Promise
   const control: Consumer = kafka.consumer({ groupId: `pulse-generator-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100 });
   await producer.connect();
   await control.connect();
+  const labelsTopic = options.labelsTopic ?? LABELS_TOPIC;
+  const partitionOf = { [topic]: await partitionerFor(kafka, topic), [labelsTopic]: await partitionerFor(kafka, labelsTopic) };
 
   const fleet = new LiveFleet(options, Date.now());
   let rate = options.rate;
@@ -78,7 +79,7 @@ export async function startLiveGenerator(options: LiveGeneratorOptions): Promise
 
   // Every event made is delivered: a failed or hung send is retried until Kafka takes it.
   const send = (messages: Message[], target: string) => {
-    const request = sendUntilDelivered(producer, { topic: target, messages, acks: -1 }, { logger });
+    const request = sendPerPartition(producer, { topic: target, messages, acks: -1 }, partitionOf[target]!, { logger });
     inFlight.add(request);
     void request.finally(() => inFlight.delete(request)).catch((error: unknown) => logger?.error({ err: error }, 'send failed'));
   };
@@ -104,7 +105,7 @@ export async function startLiveGenerator(options: LiveGeneratorOptions): Promise
           if (label) labelMessages.push({ key: label.host, value: JSON.stringify(label) });
         }
         send(messages, topic);
-        if (labelMessages.length > 0) send(labelMessages, options.labelsTopic ?? LABELS_TOPIC);
+        if (labelMessages.length > 0) send(labelMessages, labelsTopic);
         sent += count;
         labels += labelMessages.length;
         budget -= count;

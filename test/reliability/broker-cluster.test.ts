@@ -33,7 +33,8 @@ describe('fault: one broker of a three-node cluster killed with SIGKILL and rest
   await admin.connect();
   const processes: PulseProcess[] = [];
   const count = () => db.pool.query('SELECT count(*)::int AS n FROM readings_hot').then((r) => r.rows[0].n as number);
-  const partitions = async () => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
+  // The test's own view of the cluster; while a broker is down an admin request may fail: asked again.
+  const partitions = async () => (await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined))?.topics[0]?.partitions ?? [];
 
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));
@@ -68,18 +69,26 @@ describe('fault: one broker of a three-node cluster killed with SIGKILL and rest
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - recoveryMs)));
     await victim!.start();
     const restartedAt = Date.now();
-    await waitFor(partitions, (ps) => ps.every((p) => p.isr.length === 3), 120_000);
+    await waitFor(partitions, (ps) => ps.length === 6 && ps.every((p) => p.isr.length === 3), 120_000);
     const rejoinMs = Date.now() - restartedAt;
 
     const generated = await Promise.race([generator.exited, new Promise((r) => setTimeout(() => r('still running'), 120_000))]);
     if (generated !== 0) throw new Error(`generator: ${generated}\n${generator.output().slice(-4000)}\nspeed: ${speed.output().slice(-2000)}`);
-    await waitFor(count, (n) => n >= EVENTS, 180_000);
+    await waitFor(count, (n) => n >= EVENTS, 180_000).catch(async (error: Error) => {
+      const high = await admin.fetchTopicOffsets(topic).catch(() => []);
+      const committed = await admin.fetchOffsets({ groupId: env.PULSE_SPEED_GROUP, topics: [topic] }).catch(() => []);
+      const inTopic = high.reduce((sum, o) => sum + Number(o.high), 0);
+      const index = await indexTopic(kafka, topic, inTopic, 120_000);
+      const stored = new Set((await db.pool.query('SELECT event_id FROM readings_hot')).rows.map((r) => r.event_id as string));
+      const missing = [...index.entries()].filter(([, id]) => !stored.has(id));
+      throw new Error(`${error.message}; rejects ${JSON.stringify(await speedRejects(db.pool))}; distinct in topic ${new Set(index.values()).size} of ${inTopic}; missing ${missing.length}: ${missing.slice(0, 5).map(([at]) => at).join(' ')}; committed ${JSON.stringify(committed)}`);
+    });
     const catchUpMs = Date.now() - killedAt;
     expect(speed.child.exitCode).toBeNull(); // rode it out in place
     expect(await speed.stop('SIGTERM')).toBe(0);
 
     // What the generator made: every distinct event id in the topic (a retried send may repeat one there).
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await waitFor(() => admin.fetchTopicOffsets(topic).catch(() => []), (o) => o.length === 6, 30_000);
     const inTopic = offsets.reduce((sum, o) => sum + Number(o.high), 0);
     const sent = new Set((await indexTopic(kafka, topic, inTopic, 120_000)).values());
     expect(sent.size).toBe(EVENTS);

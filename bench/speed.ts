@@ -149,7 +149,7 @@ try {
     Object.assign(results, { saturation_events_per_s: rate, saturation_2_processes_events_per_s: rate2, two_to_one_ratio: ratio, saturation_peak_rss_mb: rss });
     console.log(`saturation events/s (produce → committed hot row), 1 speed process   ${formatSummary(rate)}`);
     console.log(`saturation events/s, 2 speed processes in one group                ${formatSummary(rate2)}`);
-    console.log(`2 processes ÷ 1 process (paired runs)                              ${formatSummary(ratio)}`);
+    console.log(`2 processes ÷ 1 process (paired runs)                              ${formatSummary(ratio, 2)}`);
     console.log(`speed process peak RSS MB at saturation (1 process)                ${formatSummary(rss)}`);
   }
   for (const rate of only === 'saturation' ? [] : [1_000, 10_000]) {

@@ -151,10 +151,20 @@ export class StreamHub {
 export function streamHandler(req: Request, res: Response, hub: StreamHub, feed: AlertFeed): void {
   const p = parseQuery(schemas.stream, req.query);
   let seq = 0;
-  const send: Send = (event, data) => res.write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  // A group that already runs hands a new subscriber its last messages at once, inside
+  // subscribe: they wait until the headers are out (written first, they would go out as
+  // text/plain, and the event-stream header after them would fail).
+  let early: string[] | null = [];
+  const send: Send = (event, data) => {
+    const chunk = `id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    if (early) early.push(chunk);
+    else res.write(chunk);
+  };
   const close = hub.subscribe(req.ip ?? 'unknown', p.region ?? null, p.interval, send); // throws a refusal before any byte is sent
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.write('retry: 3000\n\n');
+  for (const chunk of early) res.write(chunk);
+  early = null;
   const onAlert = (alert: unknown) => send('alert', alert);
   feed.on('alert', onAlert);
   req.on('close', () => {

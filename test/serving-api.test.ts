@@ -230,6 +230,24 @@ describe('serving API: live streams', () => {
     await pool.end();
   });
 
+  it('hand a viewer who joins a running group an event stream that starts with the group\'s last answer', async () => {
+    const first = open('interval=1s&region=usa');
+    const reader = (await first.response).body!.getReader();
+    await reader.read(); // the group runs and has answered once
+    await new Promise((r) => setTimeout(r, 1200));
+    const late = open('interval=1s&region=usa');
+    const response = await late.response;
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const lateReader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('event: volume')) text += new TextDecoder().decode((await lateReader.read()).value);
+    expect(text).toMatch(/^retry: 3000\n\nid: 1\nevent: overview\n/);
+    first.controller.abort();
+    late.controller.abort();
+    await new Promise((r) => setTimeout(r, 200)); // both places freed before the next test counts them
+  });
+
   it('are bounded per client and in all, with a clear refusal', async () => {
     const first = open();
     const second = open('interval=5s');

@@ -1,17 +1,19 @@
-// The dashboard's state and data loading: filters, time range, live refresh at the
-// interval the user chose (never faster), and alerts pushed over Server-Sent Events.
+// The dashboard's state: the view (range, filters, mode, cursor, speed) mirrored in the
+// URL, live data refreshed at the chosen interval with alerts pushed over Server-Sent
+// Events, and the playback that replaces live data in every panel while it runs. A failed
+// request or a lost stream shows as a banner and clears by itself once the API answers.
 
 import { isCritical } from '../../../telemetry/alerts.ts';
 import { getJson, query, Requests, type Json } from './api.ts';
-import { RANGES, REFRESH, type RangeKey, type RefreshKey } from './time.ts';
+import { Playback } from './playback.svelte.ts';
+import { groupSeries, type Series } from './series.ts';
+import { REFRESH, type RefreshKey } from './time.ts';
+import { parseViewState, serializeViewState, windowOf, withKnownRegion, type ViewState } from './view-state.ts';
 
 export class Dashboard {
-  region = $state('');
-  host = $state('');
-  range = $state<RangeKey>('1h');
-  customFrom = $state('');
-  customTo = $state('');
-  live = $state(true);
+  view = $state<ViewState>(parseViewState('', Date.now()).view);
+  /** What the URL asked for that could not be shown. */
+  notes = $state<string[]>([]);
   refresh = $state<RefreshKey>('5s');
   theme = $state<'dark' | 'light'>('dark');
 
@@ -22,45 +24,73 @@ export class Dashboard {
   volume = $state<Json | null>(null);
   hosts = $state<Json[]>([]);
   alerts = $state<Json[]>([]);
-  /** Readings the speed layer scored as anomalous in the window (marked on the CPU chart). */
   anomalies = $state<Json[]>([]);
   scores = $state<Json[]>([]);
   error = $state<string | null>(null);
-  loadedAt = $state(0);
+  streamLost = $state(false);
   shownFrom = $state<number | undefined>(undefined);
   shownTo = $state<number | undefined>(undefined);
+  readonly playback = new Playback();
 
   private readonly requests = new Requests();
 
-  /** Distinct hosts whose latest reading is over 90 °C or 90 % CPU. */
   critical = $derived(this.hosts.filter((h) => isCritical({ temp_c: h['temp_c'] ?? null, cpu_pct: h['cpu_pct'] ?? null })));
   feed = $derived([...this.hosts].sort((a, b) => String(b['ts']).localeCompare(String(a['ts']))).slice(0, 15));
-  regions = $derived([...new Set([...this.overview.map((o) => o['region'] as string), ...this.hosts.map((h) => h['region'] as string)])].sort());
+  /** Regions with live hosts, whatever the filter. */
+  allRegions = $state<string[]>([]);
+  regions = $derived([...new Set([...this.allRegions, ...this.overview.map((o) => o['region'] as string)])].sort());
+  cpuSeries: Series[] = $derived(groupSeries(this.view.mode === 'playback' ? this.playback.series : this.series, (p) => p['series'], (p) => Date.parse(p['t']), (p) => p['avg']));
 
-  window(): { from: number; to: number } {
-    if (this.range === 'custom' && this.customFrom && this.customTo) return { from: Date.parse(this.customFrom), to: Date.parse(this.customTo) };
-    const to = Date.now();
-    return { from: to - RANGES[this.range === 'custom' ? '1h' : this.range], to };
+  constructor(search: string) {
+    const { view, notes } = parseViewState(search, Date.now());
+    this.view = view;
+    this.notes = notes;
+    this.playback.speed = view.speed;
+    this.playback.onReachedPresent = () => this.goLive();
+  }
+
+  /** The query string of the current view (the cursor as of the last pause, seek or second of play). */
+  url(): string {
+    return serializeViewState({ ...this.view, speed: this.playback.speed, cursor: this.view.mode === 'playback' ? this.playback.cursor : null });
+  }
+
+  update(change: Partial<ViewState>): void {
+    this.view = { ...this.view, ...change };
+  }
+
+  drillDown(host: string, region?: string): void {
+    this.update({ host, ...(region ? { region } : {}) });
+  }
+
+  zoom(from: number, to: number): void {
+    if (to - from >= 60_000) this.update({ range: { from, to }, cursor: null });
+  }
+
+  startPlayback(): void {
+    this.update({ mode: 'playback', range: windowOf(this.view.range, Date.now()), cursor: null });
+  }
+
+  goLive(): void {
+    this.playback.close();
+    this.update({ mode: 'live', range: typeof this.view.range === 'string' ? this.view.range : '1h', cursor: null });
   }
 
   async load(): Promise<void> {
-    const { from, to } = this.window();
+    const { from, to } = windowOf(this.view.range, Date.now());
     const range = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
-    const region = this.region || undefined;
-    const seriesQuery = this.host
-      ? query({ metric: 'cpu_pct', group: 'host', host: this.host, ...range })
-      : query({ metric: 'cpu_pct', group: 'region', region, ...range });
+    const region = this.view.region || undefined;
+    const host = this.view.host || undefined;
+    const seriesQuery = host ? query({ metric: 'cpu_pct', group: 'host', host, ...range }) : query({ metric: 'cpu_pct', group: 'region', region, ...range });
     try {
-      const [health, overview, series, histogram, volume, hosts, alerts, scores, anomalies] = await Promise.all([
+      const [health, overview, series, histogram, volume, scores, anomalies] = await Promise.all([
         this.requests.run('health', (s) => getJson('/api/health', s)),
         this.requests.run('overview', (s) => getJson(`/api/overview${query({ region, ...range })}`, s)),
         this.requests.run('series', (s) => getJson(`/api/timeseries${seriesQuery}`, s)),
         this.requests.run('histogram', (s) => getJson(`/api/histogram${query({ region, ...range, bins: 20 })}`, s)),
         this.requests.run('volume', (s) => getJson(`/api/volume${query(range)}`, s)),
-        this.requests.run('hosts', (s) => getJson(`/api/hosts${query({ region })}`, s)),
-        this.requests.run('alerts', (s) => getJson(`/api/alerts${query({ region, status: 'all', limit: 100 })}`, s)),
         this.requests.run('scores', (s) => getJson(`/api/health-scores${query({ region, limit: 20 })}`, s)),
-        this.requests.run('anomalies', (s) => getJson(`/api/anomalies${query({ region, host: this.host || undefined, ...range, limit: 300 })}`, s)),
+        this.requests.run('anomalies', (s) => getJson(`/api/anomalies${query({ region, host, ...range, limit: 300 })}`, s)),
+        this.loadAlerts(),
       ]);
       if (!overview) return; // superseded by a newer load
       this.health = health ?? null;
@@ -68,26 +98,53 @@ export class Dashboard {
       this.series = series?.['points'] ?? [];
       this.histogram = histogram?.['bins'] ?? [];
       this.volume = volume ?? null;
-      this.hosts = (hosts?.['hosts'] ?? []).filter((h: Json) => !this.host || h['host_id'] === this.host);
-      this.alerts = alerts?.['alerts'] ?? [];
       this.scores = scores?.['scores'] ?? [];
       this.anomalies = anomalies?.['points'] ?? [];
       this.error = null;
-      this.loadedAt = Date.now();
       this.shownFrom = from;
       this.shownTo = to;
+      this.checkRegion();
     } catch (error) {
       this.error = (error as Error).message;
     }
   }
 
-  /** Refresh while live, at the chosen interval; alerts arrive at once over the stream. Returns the cleanup. */
+  /** Alerts and the hosts' latest readings: all an alert event changes. */
+  async loadHealth(): Promise<void> {
+    const health = await this.requests.run('health', (s) => getJson('/api/health', s));
+    if (health) this.health = health;
+  }
+
+  async loadAlerts(): Promise<void> {
+    const region = this.view.region || undefined;
+    // Every host's latest reading (a small table): which regions exist is known from it in either mode.
+    const [hosts, alerts] = await Promise.all([
+      this.requests.run('hosts', (s) => getJson('/api/hosts', s)),
+      this.requests.run('alerts', (s) => getJson(`/api/alerts${query({ region, status: 'all', limit: 100 })}`, s)),
+    ]);
+    if (hosts) {
+      this.allRegions = [...new Set((hosts['hosts'] ?? []).map((h: Json) => h['region'] as string))].sort() as string[];
+      this.hosts = (hosts['hosts'] ?? []).filter((h: Json) => (!region || h['region'] === region) && (!this.view.host || h['host_id'] === this.view.host));
+    }
+    if (alerts) this.alerts = alerts['alerts'] ?? [];
+    this.checkRegion();
+  }
+
+  private checkRegion(): void {
+    const { view, note } = withKnownRegion(this.view, this.regions);
+    if (!note) return;
+    this.view = view;
+    this.notes = [...this.notes, note];
+  }
+
+  /** Live: refresh at the chosen interval, alerts at once over the stream. Returns the cleanup. */
   follow(): () => void {
     void this.load();
-    if (!this.live) return () => this.requests.abortAll();
     const timer = setInterval(() => void this.load(), REFRESH[this.refresh]);
-    const events = new EventSource(`/api/stream${query({ region: this.region || undefined, interval: this.refresh })}`);
-    events.addEventListener('alert', () => void this.load());
+    const events = new EventSource(`/api/stream${query({ region: this.view.region || undefined, interval: this.refresh })}`);
+    events.addEventListener('alert', () => void this.loadAlerts().catch(() => undefined));
+    events.onerror = () => (this.streamLost = true);
+    events.onopen = () => (this.streamLost = false);
     return () => {
       clearInterval(timer);
       events.close();

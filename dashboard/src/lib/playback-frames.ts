@@ -27,7 +27,8 @@ export class BucketIndex {
   private readonly byTime = new Map<number, HostBucket[]>();
   readonly times: number[];
 
-  constructor(buckets: readonly HostBucket[]) {
+  /** `maxAge`: a bucket older than this before the cursor is no longer "at" it (a gap). */
+  constructor(buckets: readonly HostBucket[], private readonly maxAge = Infinity) {
     for (const b of buckets) {
       const list = this.byTime.get(b.t);
       if (list) list.push(b);
@@ -49,7 +50,7 @@ export class BucketIndex {
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    return found;
+    return found !== null && cursor - found <= this.maxAge ? found : null;
   }
 
   at(t: number | null): HostBucket[] {

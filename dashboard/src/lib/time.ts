@@ -1,12 +1,7 @@
 // Time helpers for labels and ranges.
 
-export const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
-export type RangeKey = keyof typeof RANGES | 'custom';
-
 export const REFRESH = { '1s': 1000, '5s': 5000, '30s': 30_000, '1m': 60_000 } as const;
 export type RefreshKey = keyof typeof REFRESH;
-
-export const PLAYBACK_SPEEDS = [1, 2, 5, 10, 50, 100] as const;
 
 export function clock(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);

@@ -89,11 +89,14 @@ describe('dashboard playback after a fresh pulse up', () => {
     const end = Date.parse(overheat.end);
     const from = new Date(start - 2 * 3_600_000).toISOString();
     const to = new Date(end + 3_600_000).toISOString();
-    await page.goto(`${base}?mode=playback&from=${from}&to=${to}&speed=3600`);
+    // 600×: an overheat of half an hour stays on screen for three seconds.
+    await page.goto(`${base}?mode=playback&from=${from}&to=${to}&speed=600`);
     await page.waitForSelector('[data-testid="mode"][data-mode="playback"]');
     await page.click('[data-testid="playback-play"]');
     const row = page.locator(`[data-testid="alerts"] [data-testid="alert-row"][data-host="${overheat.host}"][data-status="firing"]`);
-    await row.first().waitFor({ timeout: 30_000 });
+    await row.first().waitFor({ timeout: 60_000 });
+    await page.click('[data-testid="playback-play"]'); // pause on it
+    await row.first().waitFor({ timeout: 2_000 });
     const at = await cursor();
     expect(at).toBeGreaterThanOrEqual(start - 3_600_000);
     expect(at).toBeLessThanOrEqual(end + 3_600_000);

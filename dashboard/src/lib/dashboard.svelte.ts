@@ -93,7 +93,7 @@ export class Dashboard {
         this.loadAlerts(),
       ]);
       if (!overview) return; // superseded by a newer load
-      this.health = health ?? null;
+      if (health) this.health = health; // undefined: superseded by loadHealth's request of the same key
       this.overview = overview['regions'] ?? [];
       this.series = series?.['points'] ?? [];
       this.histogram = histogram?.['bins'] ?? [];

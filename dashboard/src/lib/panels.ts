@@ -13,7 +13,11 @@ export function untilCursor(series: readonly Series[], until: number): Series[] 
 
 export interface Mark { x: number; y: number | null; label: string }
 
-/** Anomalous readings as marks on their host's (or region's) line, the strongest per series and 1/120th of the span. */
+/**
+ * Anomalous readings as marks on their host's (or region's) line: the strongest per series and
+ * 1/120th of the span, and of a run of such slots only the first, so an anomaly that lasts an
+ * hour is one mark where it began, not a red line.
+ */
 export function anomalyMarks(series: readonly Series[], anomalies: readonly Json[], span: number): Mark[] {
   if (series.length === 0) return [];
   const width = Math.max(60_000, span / 120);
@@ -24,7 +28,11 @@ export function anomalyMarks(series: readonly Series[], anomalies: readonly Json
     const held = strongest.get(key);
     if (!held || Number(a['score']) > Number(held['score'])) strongest.set(key, { ...a, line: line.label });
   }
-  return [...strongest.values()].map((a) => {
+  const onsets = [...strongest.entries()].filter(([key]) => {
+    const [line, slot] = [key.slice(0, key.lastIndexOf('@')), Number(key.slice(key.lastIndexOf('@') + 1))];
+    return !strongest.has(`${line}@${slot - 1}`) && !strongest.has(`${line}@${slot - 2}`); // one empty slot does not end a run
+  }).map(([, a]) => a);
+  return onsets.map((a) => {
     const x = Date.parse(a['ts']);
     const line = series.find((s) => s.label === a['line'])!;
     const nearest = line.points.reduce((best, p) => (p.y !== null && Math.abs(p.x - x) < Math.abs(best.x - x) ? p : best), line.points[0] ?? { x, y: null });

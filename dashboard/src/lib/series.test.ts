@@ -24,3 +24,14 @@ describe('chart series', () => {
     expect(withGaps(points, 60_000).every((p) => p.y !== null)).toBe(true);
   });
 });
+
+import { anomalyMarks } from './panels.ts';
+
+describe('anomaly marks', () => {
+  it('mark where a run of anomalous readings begins, not every reading of it', () => {
+    const line = { label: 'h1', points: Array.from({ length: 60 }, (_, m) => ({ x: m * 60_000, y: 10 })) };
+    const run = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ host_id: 'h1', ts: new Date((from + i) * 60_000).toISOString(), score: 1 + i / 100, metric: 'cpu_pct', z: 5 }));
+    const marks = anomalyMarks([line], [...run(5, 25), ...run(40, 42)], 3_600_000);
+    expect(marks.map((m) => m.x / 60_000)).toEqual([5, 40]);
+  });
+});

@@ -9,6 +9,9 @@ const UNTRUSTED_CERTIFICATE = new Set([
   'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE', 'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** KafkaJS's refusal of SASL credentials, when the error's class did not survive its wrapping. */
+const REFUSED_CREDENTIALS_MESSAGE = /SASL .*authentication failed|Authentication failed/i;
+
 const UNTRUSTED_MESSAGE = /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|certificate has expired|Hostname\/IP does not match certificate/i;
 
 export type ConnectionFailure = 'auth' | 'tls' | 'other';
@@ -30,6 +33,7 @@ export function connectionFailureOf(error: unknown): ConnectionFailure {
     if (name === 'KafkaJSSASLAuthenticationError') return 'auth';
     if (code === '28P01' || code === '28000') return 'auth'; // PostgreSQL: invalid password, invalid authorization
     if (typeof code === 'string' && UNTRUSTED_CERTIFICATE.has(code)) return 'tls';
+    if (typeof message === 'string' && REFUSED_CREDENTIALS_MESSAGE.test(message)) return 'auth';
     if (typeof message === 'string' && UNTRUSTED_MESSAGE.test(message)) return 'tls';
   }
   return 'other';

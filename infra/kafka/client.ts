@@ -81,7 +81,7 @@ export async function requireKafka(connection: KafkaConnection | readonly string
   if (probe.ok) return;
   const where = target.brokers.join(',');
   const failure = connectionFailureOf(probe.cause);
-  if (failure === 'auth' || /SASL .*authentication failed|Authentication failed/i.test(probe.error)) {
+  if (failure === 'auth') {
     throw new PulseError('KAFKA_AUTH_FAILED', `Kafka at ${where} refused the SASL credentials (KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD): ${probe.error}`, {
       context: { brokers: target.brokers },
     });

@@ -55,16 +55,15 @@ export function describeDatabase(databaseUrl: string): string {
   }
 }
 
-type Probe = { ok: true; version: string; ssl: boolean } | { ok: false; error: string; cause: unknown };
+type Probe = { ok: true; version: string } | { ok: false; error: string; cause: unknown };
 
 export async function probePostgres(databaseUrl: string, timeoutMs = 3000): Promise<Probe> {
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const result = await client.query<{ server_version: string; ssl: boolean | null }>(
-      'SELECT current_setting($1) AS server_version, (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS ssl', ['server_version']);
-    return { ok: true, version: result.rows[0]?.server_version ?? 'unknown', ssl: result.rows[0]?.ssl === true };
+    const result = await client.query<{ server_version: string }>('SHOW server_version');
+    return { ok: true, version: result.rows[0]?.server_version ?? 'unknown' };
   } catch (error) {
     return { ok: false, error: rootMessage(error), cause: error };
   } finally {

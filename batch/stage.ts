@@ -107,6 +107,8 @@ async function loadArray(duck: Duck, file: SourceFile): Promise<void> {
     FROM read_json_objects(${sqlString(file.readPath)}, format = 'array')`);
 }
 
+const MAX_LINE_BYTES = 4 << 20;
+
 /**
  * Lines of JSON-lines files into `json_lines`, with exact locators, the files read together
  * (DuckDB parallelizes across them). Lines are read by DuckDB's CSV scanner as one column
@@ -115,9 +117,13 @@ async function loadArray(duck: Duck, file: SourceFile): Promise<void> {
  * line number; in a file that has any, the others are numbered among its readable lines.
  */
 async function loadLines(duck: Duck, kind: SourceKind, files: readonly SourceFile[]): Promise<void> {
-  // The scanner's buffers grow with max_line_size: as long as the longest file, within 1–64 MB.
+  // The scanner allocates buffers of 16 × max_line_size per thread, so the limit is as long as
+  // the longest file within 1–4 MB: at 64 MB, six 17 MB archive files read together ran out of
+  // a 700 MB memory limit and fell back to one read per file. A longer line holds a payload
+  // over MAX_PAYLOAD_BYTES whatever its envelope, so it is quarantined as too_large, as the
+  // speed layer would; an archived Kafka message (≤ 1 MB, escaping at most doubling it) fits.
   const longest = Math.max(...(await Promise.all(files.map(async (f) => (await stat(f.readPath)).size))));
-  const maxLine = Math.min(Math.max(longest + 1, 1 << 20), 64 << 20);
+  const maxLine = Math.min(Math.max(longest + 1, 1 << 20), MAX_LINE_BYTES);
   await duck.run('DROP TABLE IF EXISTS line_rejects; DROP TABLE IF EXISTS line_scans'); // left by a read that failed
   await duck.run(`CREATE OR REPLACE TEMP TABLE file_lines AS SELECT line, filename FROM read_csv(${sqlList(files.map((f) => f.readPath))}, columns = {'line': 'VARCHAR'},
     header = false, delim = '\x1f', quote = '', escape = '', auto_detect = false, max_line_size = ${maxLine}, filename = true, store_rejects = true,
@@ -130,7 +136,8 @@ async function loadLines(duck: Duck, kind: SourceKind, files: readonly SourceFil
     FROM file_lines l JOIN line_files f USING (filename)
     WHERE l.line IS NOT NULL AND CASE WHEN starts_with(l.line, ' ') THEN trim(l.line) <> '' ELSE l.line <> '' END`);
   await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, reason_field, raw)
-    SELECT ${sqlString(kind)}, ${originalPath('filename', files)}, 'line ' || CAST(line AS VARCHAR), 'malformed_line', lower(error_type), NULL FROM rejected_lines`);
+    SELECT ${sqlString(kind)}, ${originalPath('filename', files)}, 'line ' || CAST(line AS VARCHAR),
+      CASE WHEN error_type = 'LINE SIZE OVER MAXIMUM' THEN 'too_large' ELSE 'malformed_line' END, lower(error_type), NULL FROM rejected_lines`);
   await duck.run('DROP TABLE line_rejects; DROP TABLE line_scans; DROP TABLE rejected_lines; DROP TABLE line_files; DROP TABLE file_lines');
 }
 

@@ -5,6 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -18,6 +19,10 @@ const wanted = V8_OPTIONS[process.argv[2]] ?? [];
 const missing = wanted.filter((option) => !process.execArgv.includes(option));
 
 if (process.features.typescript && missing.length === 0) {
+  // Stripping types and compiling Pulse's ~200 modules is half of a short command's start-up
+  // (0.9 s → 0.45 s for `pulse batch`): Node keeps the compiled code in its cache directory
+  // (NODE_COMPILE_CACHE, else one under the OS temp folder), keyed by each file's content.
+  module.enableCompileCache?.();
   const { main } = await import('../cli/main.ts');
   await main(process.argv);
 } else if (process.features.typescript && typeof process.execve === 'function') {

@@ -3,7 +3,8 @@
 // labeled overheat from the generated history shows its alert on the right host while the
 // cursor is inside it; at 3,600× every panel changes as the cursor moves; the link of a
 // paused view reloads into the same view; dragging on the CPU chart zooms; a malformed
-// link opens a valid view with a note; no console error on the way.
+// link opens a valid view with a note; the keyboard drives playback; playback into the
+// present carries on live; a phone-wide screen shows every panel; no console error.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -158,6 +159,59 @@ describe('dashboard playback after a fresh pulse up', () => {
     expect(notes.join('\n')).toContain('above 3600×');
     await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid="url-note"]'), (n) => n.textContent ?? '').some((t) => t.includes('atlantis')), undefined, { timeout: 30_000 });
     expect(await page.locator('[data-testid="playback-speed"]').inputValue()).toBe('3600');
+  });
+
+  it('is driven by the keyboard: arrows step, + and - change the speed, space plays and pauses, L goes live', async () => {
+    await page.goto(`${base}?mode=playback&range=6h&speed=60`);
+    await page.waitForSelector('[data-testid="playback-loading"]', { state: 'detached', timeout: 30_000 });
+    await page.locator('body').click({ position: { x: 5, y: 5 } }); // focus the page, not a field
+    const start = await cursor();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction((c) => Number(document.querySelector('[data-testid="playback-cursor"]')?.getAttribute('data-cursor')) > c, start);
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction((c) => Number(document.querySelector('[data-testid="playback-cursor"]')?.getAttribute('data-cursor')) === c, start);
+    await page.keyboard.press('+');
+    expect(await page.locator('[data-testid="playback-speed"]').inputValue()).toBe('300');
+    await page.keyboard.press('-');
+    expect(await page.locator('[data-testid="playback-speed"]').inputValue()).toBe('60');
+    await page.keyboard.press(' ');
+    await page.waitForFunction((c) => Number(document.querySelector('[data-testid="playback-cursor"]')?.getAttribute('data-cursor')) > c + 30_000, start, { timeout: 10_000 });
+    await page.keyboard.press(' ');
+    const paused = await cursor();
+    await page.waitForTimeout(700);
+    expect(await cursor()).toBe(paused);
+    await page.keyboard.press('l');
+    await page.waitForSelector('[data-testid="mode"][data-mode="live"]');
+  });
+
+  it('plays into the present and carries on live', async () => {
+    await page.goto(`${base}?mode=playback&range=15m&speed=600`);
+    await page.waitForSelector('[data-testid="playback-loading"]', { state: 'detached', timeout: 30_000 });
+    await page.click('[data-testid="playback-play"]');
+    // 15 minutes at 600× take 1.5 s; then the view is live, and live data keep coming.
+    await page.waitForSelector('[data-testid="mode"][data-mode="live"]', { timeout: 15_000 });
+    expect(new URL(page.url()).searchParams.get('mode')).not.toBe('playback');
+    const first = await text('feed');
+    await page.waitForFunction((before) => document.querySelector('[data-testid="feed"]')?.textContent !== before, first, { timeout: 20_000 });
+  });
+
+  it('fits a phone: every panel drawn, nothing wider than the screen', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    try {
+      phone.on('pageerror', (error) => consoleErrors.push(error.message));
+      await phone.goto(base);
+      await phone.waitForFunction(() => ['cpu-chart', 'temp-histogram', 'volume-chart'].every((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-points')) > 0), undefined, { timeout: 30_000 });
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      for (const id of ['kpis', 'cpu-chart', 'temp-histogram', 'volume-chart', 'feed', 'alerts']) {
+        const box = await phone.locator(`[data-testid="${id}"]`).first().boundingBox();
+        expect(box, id).not.toBeNull();
+        expect(box!.x, id).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width, id).toBeLessThanOrEqual(390);
+      }
+      await phone.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
+    } finally {
+      await phone.close();
+    }
   });
 
   it('logged no console error on the way', () => {

@@ -33,6 +33,8 @@ export class Dashboard {
   readonly playback = new Playback();
 
   private readonly requests = new Requests();
+  /** The first live load, started before the page is built (see prefetch). */
+  private initial: Promise<void> | null = null;
 
   critical = $derived(this.hosts.filter((h) => isCritical({ temp_c: h['temp_c'] ?? null, cpu_pct: h['cpu_pct'] ?? null })));
   feed = $derived([...this.hosts].sort((a, b) => String(b['ts']).localeCompare(String(a['ts']))).slice(0, 15));
@@ -137,9 +139,19 @@ export class Dashboard {
     this.notes = [...this.notes, note];
   }
 
+  /**
+   * Starts the first live load at once, before the page is mounted: building the page and
+   * its charts keeps the browser's main thread busy for a second or more on a loaded machine,
+   * and the API answers in that time instead of after it.
+   */
+  prefetch(): void {
+    if (this.view.mode === 'live') this.initial = this.load();
+  }
+
   /** Live: refresh at the chosen interval, alerts at once over the stream. Returns the cleanup. */
   follow(): () => void {
-    void this.load();
+    void (this.initial ?? this.load());
+    this.initial = null;
     const timer = setInterval(() => void this.load(), REFRESH[this.refresh]);
     const events = new EventSource(`/api/stream${query({ region: this.view.region || undefined, interval: this.refresh })}`);
     events.addEventListener('alert', () => void this.loadAlerts().catch(() => undefined));

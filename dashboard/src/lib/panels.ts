@@ -1,15 +1,10 @@
-// Derivations the panels draw: the CPU series cut at the playback cursor, anomaly marks
-// (at most one per series and bucket of the chart, the strongest), and the volume bars.
+// Derivations the panels draw: anomaly marks (at most one per series and bucket of the
+// chart, the strongest), the volume bars, and how many bars a playback cursor has reached.
 // Each is one pass over its rows.
 
 import type { Json } from './api.ts';
 import type { Series } from './series.ts';
 import { fmt } from './time.ts';
-
-/** Every series up to `until` (exclusive): what had happened by the cursor. */
-export function untilCursor(series: readonly Series[], until: number): Series[] {
-  return series.map((s) => ({ label: s.label, points: s.points.filter((p) => p.x < until) }));
-}
 
 export interface Mark { x: number; y: number | null; label: string }
 
@@ -41,8 +36,8 @@ export function anomalyMarks(series: readonly Series[], anomalies: readonly Json
 }
 
 /** Stacked bars of readings per (region · origin) and time, up to `until` when given. */
-export function volumeBars(volume: Json | null, until?: number): { labels: string[]; datasets: { label: string; stack: string; data: number[] }[] } {
-  const rows = ((volume?.['series'] ?? []) as Json[]).filter((r) => until === undefined || Date.parse(r['t']) <= until);
+export function volumeBars(volume: Json | null): { labels: string[]; times: number[]; datasets: { label: string; stack: string; data: number[] }[] } {
+  const rows = (volume?.['series'] ?? []) as Json[];
   const times = [...new Set(rows.map((r) => r['t'] as string))].sort();
   const column = new Map(times.map((t, i) => [t, i]));
   const byKey = new Map<string, number[]>();
@@ -53,7 +48,19 @@ export function volumeBars(volume: Json | null, until?: number): { labels: strin
     data[column.get(r['t'])!]! += Number(r['n']);
   }
   return {
-    labels: times.map((t) => t.slice(5, 16).replace('T', ' ')),
+    labels: times.map((t) => t.slice(5, 16).replace('T', ' ')), times: times.map((t) => Date.parse(t)),
     datasets: [...byKey].sort(([a], [b]) => a.localeCompare(b)).map(([label, data]) => ({ label, stack: 'v', data })),
   };
+}
+
+/** How many of the sorted bar times are at or before `at`: the bars a playback cursor has reached. */
+export function barsReached(times: readonly number[], at: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((times[mid] as number) <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

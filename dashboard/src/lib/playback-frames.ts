@@ -131,13 +131,13 @@ export function latestAt(index: BucketIndex, cursor: number, limit = 15): HostBu
  * those resolved in the hour before it as resolved; any later knowledge is hidden.
  */
 export function alertsAt<A extends AlertRow>(alerts: readonly A[], cursor: number, recentMs = 3_600_000): A[] {
-  const out: A[] = [];
+  const out: { alert: A; opened: number }[] = [];
   for (const a of alerts) {
     const opened = Date.parse(a.opened_at);
     if (opened > cursor) continue;
     const resolved = a.resolved_at === null ? Infinity : Date.parse(a.resolved_at);
-    if (resolved > cursor) out.push({ ...a, status: 'firing', resolved_at: null, duration_s: (cursor - opened) / 1000 });
-    else if (cursor - resolved <= recentMs) out.push({ ...a, status: 'resolved' });
+    if (resolved > cursor) out.push({ alert: { ...a, status: 'firing', resolved_at: null, duration_s: (cursor - opened) / 1000 }, opened });
+    else if (cursor - resolved <= recentMs) out.push({ alert: { ...a, status: 'resolved' }, opened });
   }
-  return out.sort((x, y) => Date.parse(y.opened_at) - Date.parse(x.opened_at));
+  return out.sort((x, y) => y.opened - x.opened).map((o) => o.alert);
 }

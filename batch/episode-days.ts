@@ -11,8 +11,8 @@ import {
   AnomalyScorer, DAY_PROFILE_FORMAT, METRICS, profileDay, THRESHOLD_RULES, ANOMALY_FEATURES, type AnomalyModel, type DayProfile, type Metric,
 } from '../telemetry/index.ts';
 import { trainAnomalyModel } from './anomaly-training.ts';
-import { sqlString, type Duck } from './duck.ts';
-import { parseCarry, serializeCarry, stepDay, type AlertSegment, type AnomalyPointRow, type Carry, type DayColumns } from './episodes.ts';
+import { sqlList, sqlString, type Duck } from './duck.ts';
+import { parseCarry, serializeCarry, stepDay, wouldSilence, type AlertSegment, type AnomalyPointRow, type Carry, type DayColumns } from './episodes.ts';
 import { silverFileRegion, silverFiles, silverRelation } from './silver.ts';
 
 const DAY = 86_400_000;
@@ -175,6 +175,27 @@ async function publishedCarryBefore(pool: Pool, day: string): Promise<Carry> {
   return row.rows[0] ? parseCarry(row.rows[0].states) : new Map();
 }
 
+/**
+ * Whether the last day, wanted only because the watermark moved, would come out of stepping
+ * as it was published: none of its inputs or its model changed, no reading of it lay between
+ * the two watermarks, and its published end state holds nothing the new watermark silences.
+ * A scheduled run with no new data then steps nothing (it stepped the whole day, ~2 s for
+ * 500,000 readings, on every run). If the day before it changes after all, the stepping loop
+ * wants the day again.
+ */
+async function lastDayUnchanged(input: EpisodeInput, day: string, modelDays: ReadonlySet<string>): Promise<boolean> {
+  if (input.full || input.previousWatermark === null || input.dirtyDays.includes(day) || !modelDays.has(day)) return false;
+  if (input.dirtyDays.some((d) => inModelWindow(d, day))) return false;
+  const files = await silverFiles(input.dataDir, [day]);
+  if (files.length > 0) {
+    const [between] = await input.duck.rows<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${sqlList(files)})
+      WHERE ts_ms >= ${input.previousWatermark} AND ts_ms < ${input.watermark}`);
+    if (Number(between?.n ?? 0) > 0) return false;
+  }
+  const stored = await input.pool.query<{ states: string }>('SELECT states::text AS states FROM batch_alert_carry WHERE day = $1', [day]);
+  return stored.rows[0] !== undefined && !wouldSilence(parseCarry(stored.rows[0].states), input.watermark);
+}
+
 export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeViews> {
   const covered = input.silverDays.filter((d) => dayStart(d) < input.watermark);
   const wanted = initialDays(input, covered);
@@ -189,6 +210,7 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     for (const day of [last, lastBefore]) if (day !== undefined && covered.includes(day)) wanted.add(day);
   }
   const modelDays = new Set((await input.pool.query<{ day: string }>('SELECT day::text AS day FROM batch_day_models')).rows.map((r) => r.day));
+  if (last !== undefined && last === lastBefore && wanted.has(last) && (await lastDayUnchanged(input, last, modelDays))) wanted.delete(last);
   // What is kept of every day until publishing is text (models, profiles): a full run holds one object model and 8 parsed profiles at a time.
   const views: EpisodeViews = { days: input.full ? 'all' : [], segments: [], points: [], carries: [], models: [], lastModel: null, profiles: new Map() };
   const profileOf = profileSource(input, views.profiles);

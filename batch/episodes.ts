@@ -5,7 +5,7 @@
 // Pure: the caller reads the rows and publishes what comes out.
 
 import {
-  ANOMALY_RULE, entityKey, initialAnomalyState, NO_HOST_ALERTS, silenceAlert, silenceHostAlerts, stepAnomaly, stepHostAlerts, THRESHOLD_RULES,
+  ALERT_SILENCE_MS, ANOMALY_RULE, entityKey, initialAnomalyState, NO_HOST_ALERTS, silenceAlert, silenceHostAlerts, stepAnomaly, stepHostAlerts, THRESHOLD_RULES,
   type AlertChange, type AnomalyScorer, type HostAlerts, type HostAnomalyState, type Metric,
 } from '../telemetry/index.ts';
 
@@ -192,6 +192,19 @@ export function stepDay(options: { day: string; rows: DayColumns; start: Carry; 
   return { segments: ctx.segments, points: ctx.points, carry };
 }
 
+/**
+ * Whether ending a day's stepping at `at` instead of where its carry was ended would change
+ * it: some host has a rule or its anomaly alert pending or firing, and was last heard from
+ * more than ALERT_SILENCE_MS before `at` (silence then forgets or resolves it).
+ */
+export function wouldSilence(carry: Carry, at: number): boolean {
+  const silent = (lastSeen: number | null) => lastSeen !== null && at - lastSeen > ALERT_SILENCE_MS;
+  for (const host of carry.values()) {
+    if (silent(host.alerts.lastSeen) && host.alerts.rules.some((r) => r.phase !== 'inactive')) return true;
+    if (host.anomaly && silent(host.anomaly.lastSeen) && host.anomaly.alert.phase !== 'inactive') return true;
+  }
+  return false;
+}
 
 const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -35,6 +35,8 @@ export interface BatchOptions {
   legacyOffsetMinutes?: number;
   /** Called between phases (the CLI shows progress). */
   onPhase?: (phase: string) => void;
+  /** The run's clock, epoch ms (default: now): what the watermark and the future-time rule are measured against. */
+  now?: number;
   /** Test hook: runs after the new views are loaded, before they are published. */
   beforeSwap?: () => Promise<void>;
   logger?: Logger;
@@ -255,7 +257,8 @@ function parseSize(text: string): number | null {
 }
 
 export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
-  const started = Date.now();
+  const started = options.now ?? Date.now();
+  const clockStart = Date.now(); // the run's duration is wall time, whatever its clock says
   const runId = runIdOf(started);
   const phase = (name: string) => {
     options.onPhase?.(name);
@@ -289,7 +292,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       inputs: { read: absorbed.records.length, unchanged: diff.unchanged.length, gone: diff.gone.length, reread: rebuilt.reread, dirtyDays: plan.dirtyDays.length, goldDays: plan.goldDays.length },
     };
     phase('publishing to PostgreSQL');
-    summary.seconds = (Date.now() - started) / 1000;
+    summary.seconds = (Date.now() - clockStart) / 1000;
     const published = await publish(pool, rebuilt.files, {
       runId, startedAt: new Date(started), finishedAt: new Date(), watermark: summary.watermark, rowsRead,
       rowsKept: summary.silverRows, rowsQuarantined: quarantined, rowsDeduplicated: rebuilt.deduplicated, filesQuarantined: run.unreadable.length,
@@ -298,7 +301,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     if (model && published.modelVersion !== null) {
       summary.model = { version: published.modelVersion, trainingRows: model.trainingRows, hosts: Object.keys(model.hosts).length };
     }
-    summary.seconds = (Date.now() - started) / 1000;
+    summary.seconds = (Date.now() - clockStart) / 1000;
     return summary;
   } finally {
     duck.close();

@@ -75,7 +75,7 @@ describe('incremental batch runs equal a full recompute', () => {
   let reference: IsolatedSchema;
   let dataDir: string;
   const runs: BatchSummary[] = [];
-  const run = () => runBatch({ dataDir, databaseUrl: testDatabaseUrl(), schema: incremental.schema, memoryLimit: '1GB', groupDays: 2 }).then((s) => (runs.push(s), s));
+  const run = (now?: number) => runBatch({ dataDir, databaseUrl: testDatabaseUrl(), schema: incremental.schema, memoryLimit: '1GB', groupDays: 2, ...(now ? { now } : {}) }).then((s) => (runs.push(s), s));
 
   /** `--full` over a copy of the same inputs, in a fresh directory: silver and gold must be equal. */
   async function expectSameAsFull(): Promise<void> {
@@ -189,10 +189,14 @@ describe('incremental batch runs equal a full recompute', () => {
     const before = await goldChecksums(incremental);
     const file = join(dataDir, 'live_data', 'stream_run_a', `date=${day(-1)}`, 'hour=12', 'part-00001.jsonl');
     await writeFile(file, await readFile(file));
-    const summary = await run();
+    const summary = await run(Date.now() + 5 * 60_000); // a scheduled run minutes later: the watermark moves
+    expect(summary.watermark.getTime()).toBeGreaterThan(runs.at(-2)!.watermark.getTime());
     expect(summary.inputs).toMatchObject({ read: 0, dirtyDays: 0 });
     expect(summary.model).toBeNull(); // nothing new to learn from: the published model stays
+    // Only the watermark moved, over nothing that its silence would close: no day is stepped again.
+    expect(summary.episodes.days).toBe(0);
     expect(await goldChecksums(incremental)).toEqual(before);
+    await expectSameAsFull();
   });
 
   it('recovers from a run killed with SIGKILL while it rebuilds silver', async () => {

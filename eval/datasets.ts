@@ -34,17 +34,17 @@ export async function loadHistory(duck: Duck, dir: string, features: readonly st
 }
 
 /** NAB timestamps are zone-less wall-clock times; Pulse reads them as UTC. */
-const nabTime = (text: string) => Date.parse(`${text.trim().replace(' ', 'T').slice(0, 23)}Z`);
+export const nabTime = (text: string) => Date.parse(`${text.trim().replace(' ', 'T').slice(0, 23)}Z`);
 
 /** A NAB directory: data/*.csv (timestamp,value) and windows.json; each file is a host of its own region. */
 export async function loadNab(duck: Duck, dir: string): Promise<Dataset> {
   const dataDir = join(dir, 'data');
   const names = (await readdir(dataDir)).filter((f) => f.endsWith('.csv')).sort();
-  await duck.run(`CREATE OR REPLACE TABLE nab (event_id VARCHAR, ts_ms BIGINT, region VARCHAR, host_id VARCHAR, value DOUBLE)`);
+  await duck.run(`CREATE OR REPLACE TABLE nab (event_id VARCHAR, ts_ms BIGINT, region VARCHAR, host_id VARCHAR, value DOUBLE, ts_text VARCHAR)`);
   for (const name of names) {
     const host = basename(name, '.csv');
-    await duck.run(`INSERT INTO nab SELECT ${sqlString(host)} || ':' || CAST(ts_ms AS VARCHAR), ts_ms, ${sqlString(host)}, ${sqlString(host)}, value
-      FROM (SELECT epoch_ms(CAST("timestamp" AS TIMESTAMP)) AS ts_ms, TRY_CAST(value AS DOUBLE) AS value
+    await duck.run(`INSERT INTO nab SELECT ${sqlString(host)} || ':' || CAST(ts_ms AS VARCHAR), ts_ms, ${sqlString(host)}, ${sqlString(host)}, value, ts_text
+      FROM (SELECT epoch_ms(CAST("timestamp" AS TIMESTAMP)) AS ts_ms, TRY_CAST(value AS DOUBLE) AS value, "timestamp" AS ts_text
         FROM read_csv(${sqlString(join(dataDir, name))}, header = true, all_varchar = true))`);
   }
   const spans = JSON.parse(await readFile(join(dir, 'windows.json'), 'utf8')) as Record<string, [string, string][]>;

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { openDuck } from '../batch/duck.ts';
 import { ANOMALY_FEATURES, DEFAULT_FOR_READINGS } from '../telemetry/index.ts';
 import { INCIDENT_METRIC } from '../generator/index.ts';
-import { loadHistory, loadNab, type Dataset } from './datasets.ts';
+import { loadHistory, type Dataset } from './datasets.ts';
+import { loadNab, type InputNote, type NabDataset } from './nab-load.ts';
 import { walkForward } from './walk-forward.ts';
 import { scoreDetections, type Detection, type WindowScores } from './windows.ts';
 import { compareWithPublished, pulseSeries, writeNabResults, type NabComparison, type ScoredReading } from './nab-report.ts';
@@ -31,7 +32,7 @@ export interface EvalReport {
   format: EvalOptions['format']; dir: string; files: number; rows: number; scored: number; windows: number; models: number;
   scoredFrom: string; scoredTo: string; seconds: number; scores: WindowScores; detections: Detection[];
   /** NAB only: the standard score and window counts of Pulse and of the published detectors, and result files written. */
-  nab?: NabComparison & { resultFiles: string[] };
+  nab?: NabComparison & { resultFiles: string[]; notes: InputNote[] };
 }
 
 const DAY = 86_400_000;
@@ -65,9 +66,9 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     const scores = scoreDetections(windows, result.detections, options.format === 'nab' ? (d) => [d.entity.split('/')[0] as string] : kindsOfMetric);
     let nab: EvalReport['nab'];
     if (options.format === 'nab') {
-      const series = await pulseSeries(duck, data.table, scored);
-      const resultFiles = options.resultsDir ? await writeNabResults(options.resultsDir, options.dir, series) : [];
-      nab = { ...await compareWithPublished(options.dir, series), resultFiles };
+      const { input, notes } = data as NabDataset;
+      const resultFiles = options.resultsDir ? await writeNabResults(options.resultsDir, options.dir, input, scored) : [];
+      nab = { ...await compareWithPublished(options.dir, pulseSeries(input, scored)), resultFiles, notes };
     }
     return {
       ...(nab ? { nab } : {}),

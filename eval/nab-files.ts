@@ -4,7 +4,9 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { nabTime } from './datasets.ts';
+
+/** NAB timestamps are zone-less wall-clock times; Pulse reads them as UTC. NaN when unreadable. */
+export const nabTime = (text: string) => Date.parse(`${text.trim().replace(' ', 'T').slice(0, 23)}Z`);
 
 /** Per series file name (e.g. `ec2_cpu_utilization_24ae8d.csv`): its labeled windows, inclusive [start, end] epoch ms. */
 export type NabWindows = Record<string, [number, number][]>;

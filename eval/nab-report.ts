@@ -3,43 +3,34 @@
 // with `--results`, NAB-format result files (one per series).
 
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Duck } from '../batch/duck.ts';
+import { basename, join } from 'node:path';
 import { entityKey } from '../telemetry/index.ts';
 import { publishedSummaries, summarizeNab, type NabSummary, type SeriesDetections } from './nab-compare.ts';
 import { readNabWindows, type NabWindows } from './nab-files.ts';
+import type { NabInputFile } from './nab-load.ts';
 
 /** A scored reading: Pulse's score (1 = threshold) and whether an alert fired on it. */
 export interface ScoredReading { score: number; fired: boolean }
 
 export interface PulseSeries extends SeriesDetections {
-  /** Each row's time as the input wrote it. */
-  texts: string[];
-  values: (number | null)[];
-  /** Pulse's score per row; null where the row was not scored (before the first model). */
+  /** Pulse's score per scored row; null where the row was not scored (before the first model). */
   scores: (number | null)[];
 }
 
 export interface NabComparison { pulse: NabSummary; published: NabSummary[] }
 
-/** Every loaded row of each series (file name), in time order, with what Pulse made of it. */
-export async function pulseSeries(duck: Duck, table: string, scored: ReadonlyMap<string, ReadonlyMap<number, ScoredReading>>): Promise<PulseSeries[]> {
-  const rows = await duck.rows<{ host_id: string; ts_ms: bigint; ts_text: string; value: number | null }>(
-    `SELECT host_id, ts_ms, ts_text, value FROM ${table} ORDER BY host_id, ts_ms`);
-  const series = new Map<string, PulseSeries & { detected: boolean[]; timestamps: number[] }>();
-  for (const row of rows) {
-    const name = `${row.host_id}.csv`;
-    const entry = series.get(name) ?? { series: name, timestamps: [], texts: [], values: [], scores: [], detected: [] };
-    series.set(name, entry);
-    const ts = Number(row.ts_ms);
-    const reading = scored.get(entityKey(row.host_id, row.host_id))?.get(ts);
-    entry.timestamps.push(ts);
-    entry.texts.push(row.ts_text);
-    entry.values.push(row.value);
-    entry.scores.push(reading?.score ?? null);
-    entry.detected.push(reading?.fired ?? false);
-  }
-  return [...series.values()];
+const readingOf = (scored: ReadonlyMap<string, ReadonlyMap<number, ScoredReading>>, series: string, ts: number) => {
+  const host = basename(series, '.csv');
+  return scored.get(entityKey(host, host))?.get(ts);
+};
+
+/** The scored rows of each series in time order, with what Pulse made of them. */
+export function pulseSeries(input: readonly NabInputFile[], scored: ReadonlyMap<string, ReadonlyMap<number, ScoredReading>>): PulseSeries[] {
+  return input.map((file) => {
+    const timestamps = file.rows.filter((r) => r.scored).map((r) => r.ts as number).sort((a, b) => a - b);
+    const readings = timestamps.map((ts) => readingOf(scored, file.series, ts));
+    return { series: file.series, timestamps, detected: readings.map((r) => r?.fired ?? false), scores: readings.map((r) => r?.score ?? null) };
+  });
 }
 
 export async function compareWithPublished(dir: string, series: readonly PulseSeries[]): Promise<NabComparison> {
@@ -60,21 +51,27 @@ export function nabAnomalyScore(score: number | null, fired: boolean): number {
   return Number.isFinite(score) ? score / (1 + score) / 2 : 0.4999;
 }
 
-/** `OUT/<series>.csv`: timestamp,value,anomaly_score,label — one row per input row, label 1 inside a window. */
-export async function writeNabResults(out: string, dir: string, series: readonly PulseSeries[]): Promise<string[]> {
+/**
+ * `OUT/<series>.csv`: timestamp,value,anomaly_score,label — one row per input row in input
+ * order, its timestamp and value as written; label 1 inside a window. A row set aside on
+ * loading (nab-load.ts) has no score of its own: a repeated timestamp gets the kept row's
+ * score below 0.5, the others 0.
+ */
+export async function writeNabResults(out: string, dir: string, input: readonly NabInputFile[], scored: ReadonlyMap<string, ReadonlyMap<number, ScoredReading>>): Promise<string[]> {
   const windows = await readNabWindows(dir);
   await mkdir(out, { recursive: true });
   const written: string[] = [];
-  for (const s of series) {
-    const own = windows[s.series] ?? [];
+  for (const file of input) {
+    const own = windows[file.series] ?? [];
     const lines = ['timestamp,value,anomaly_score,label'];
-    for (let i = 0; i < s.timestamps.length; i += 1) {
-      const ts = s.timestamps[i] as number;
-      const label = own.some(([start, end]) => ts >= start && ts <= end) ? 1 : 0;
-      const value = s.values[i];
-      lines.push(`${s.texts[i]},${value === null || value === undefined ? '' : value},${nabAnomalyScore(s.scores[i] ?? null, s.detected[i] ?? false)},${label}`);
+    for (const row of file.rows) {
+      const ts = row.ts;
+      const reading = ts === null ? undefined : readingOf(scored, file.series, ts);
+      const label = ts !== null && own.some(([start, end]) => ts >= start && ts <= end) ? 1 : 0;
+      const score = nabAnomalyScore(reading?.score ?? null, row.scored && (reading?.fired ?? false));
+      lines.push(`${row.text},${row.value ?? ''},${score},${label}`);
     }
-    const path = join(out, s.series);
+    const path = join(out, file.series);
     await writeFile(path, `${lines.join('\n')}\n`);
     written.push(path);
   }

@@ -22,6 +22,7 @@ function printTable(title: string, rows: [string, Counts][]): void {
 
 /** Per file NAB's raw standard score beside the window counts (every onset and window counted), then Pulse among the published detectors. */
 function printNab(nab: NonNullable<EvalReport['nab']>): void {
+  for (const n of nab.notes) console.log(`${n.file}: ${n.note}${n.rows > 0 ? ` (${n.rows} rows)` : ''}`);
   console.log('\nNAB standard profile (A_TP 1, A_FP 0.11, A_FN 1; 15 % probation), windows end-inclusive, every alert onset counted:');
   printRows([['file', 'NAB raw', 'windows', 'TP', 'FP', 'FN', 'precision', 'recall', 'F1'],
     ...nab.pulse.files.map((f) => [f.series.replace(/\.csv$/, ''), f.nab.score.toFixed(3), ...countCells(f.windows)])]);

@@ -78,12 +78,12 @@ describe.skipIf(!existsSync(`${NAB_DIR}/results/thresholds.json`))(`NAB's publis
           .toEqual({ detector, series: result.series, score: expect.closeTo(theirs.score, 2), tp: theirs.tp, fp: theirs.fp, fn: theirs.fn });
       }
     }
-  });
+  }, 60_000);
 
   it('normalizes HTM\'s scores on these files to the figure NAB\'s method gives (73.4)', async () => {
     const windows = await readNabWindows(NAB_DIR);
     const htm = (await publishedSummaries(NAB_DIR, windows)).find((s) => s.detector === 'numenta');
     expect(htm?.score).toBeCloseTo(73.42, 1);
     expect(htm?.windows).toMatchObject({ tp: 25, fp: 104, fn: 5 });
-  });
+  }, 60_000);
 });

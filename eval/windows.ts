@@ -3,8 +3,10 @@
 // window of its host is a false positive, and a window without any detection is a false negative.
 // Windows include their end, as NAB's do.
 
+import type { AnomalyScore } from '../telemetry/index.ts';
+
 export interface LabeledWindow { entity: string; kind: string; start: number; end: number }
-export interface Detection { entity: string; at: number; metric: string | null; score: number; reason: 'isolation' | 'flatline'; z: number | null }
+export interface Detection { entity: string; at: number; metric: string | null; score: number; reason: AnomalyScore['reason']; z: number | null }
 
 export interface Counts { tp: number; fp: number; fn: number; precision: number; recall: number; f1: number }
 export interface WindowScores { overall: Counts; byKind: Record<string, Counts> }

@@ -13,20 +13,17 @@ export const DRIFT_LIMIT = 90;
 /** The sums stop growing here, so a shift that has been recognised clears soon after it ends. */
 const DRIFT_CAP = 1.5 * DRIFT_LIMIT;
 
-/** Upward and downward sums of one feature, in σ. */
-export interface DriftSums { up: number; down: number }
-
-export const NO_DRIFT: DriftSums = Object.freeze({ up: 0, down: 0 });
-
-/** The sums after a reading of robust z `z` (null: no reading of the feature, nothing changes). */
-export function stepDrift(sums: DriftSums, z: number | null): DriftSums {
-  if (z === null || z !== z) return sums;
-  const clipped = Math.max(-DRIFT_CLIP_Z, Math.min(DRIFT_CLIP_Z, z));
-  return {
-    up: Math.min(DRIFT_CAP, Math.max(0, sums.up + clipped - DRIFT_SLACK_Z)),
-    down: Math.min(DRIFT_CAP, Math.max(0, sums.down - clipped - DRIFT_SLACK_Z)),
-  };
+/**
+ * Advance feature `i`'s sums in `drift` (upward at 2i, downward at 2i + 1, in σ) by a reading
+ * of robust z (null: no reading of the feature, nothing changes), in place: this runs for
+ * every feature of every reading. Returns the feature's shift score, 1 at the limit.
+ */
+export function stepDrift(drift: number[], i: number, z: number | null): number {
+  const at = 2 * i;
+  if (z !== null && z === z) {
+    const clipped = Math.max(-DRIFT_CLIP_Z, Math.min(DRIFT_CLIP_Z, z));
+    drift[at] = Math.min(DRIFT_CAP, Math.max(0, (drift[at] as number) + clipped - DRIFT_SLACK_Z));
+    drift[at + 1] = Math.min(DRIFT_CAP, Math.max(0, (drift[at + 1] as number) - clipped - DRIFT_SLACK_Z));
+  }
+  return Math.max(drift[at] as number, drift[at + 1] as number) / DRIFT_LIMIT;
 }
-
-/** On the anomaly score's scale: 1 at the limit. */
-export const driftScore = (sums: DriftSums) => Math.max(sums.up, sums.down) / DRIFT_LIMIT;

@@ -13,7 +13,7 @@
 import { INACTIVE, silenceAlert, stepAlert, type AlertChange, type AlertState } from './alerts.ts';
 import { compileForest, compiledScore, type CompiledForest, type IsolationForest } from './isolation-forest.ts';
 import { conditionedZ, type Conditioning } from './anomaly-conditioning.ts';
-import { driftScore, stepDrift } from './anomaly-drift.ts';
+import { stepDrift } from './anomaly-drift.ts';
 import type { Metric } from './record.ts';
 
 export const ANOMALY_MODEL_FORMAT = 'pulse-anomaly/2';
@@ -146,7 +146,7 @@ export class AnomalyScorer {
   readonly version: number | null;
   private readonly forest: CompiledForest;
   private readonly row: Float64Array;
-  private readonly entities = new Map<string, Entity>();
+  private readonly entities = new Map<string, Map<string, Entity>>();
   /** The host asked about last: readings come host by host, so most lookups are this one. */
   private last: { region: string; host: string; entity: Entity } | null = null;
 
@@ -162,17 +162,25 @@ export class AnomalyScorer {
   private entity(region: string, host: string): Entity {
     const last = this.last;
     if (last !== null && last.host === host && last.region === region) return last.entity;
-    const key = entityKey(region, host);
-    let entity = this.entities.get(key);
+    // By region, then host: the speed layer's readings interleave hosts, and building the key string for each cost more than scoring.
+    let byHost = this.entities.get(region);
+    if (!byHost) this.entities.set(region, (byHost = new Map()));
+    let entity = byHost.get(host);
     if (!entity) {
+      const key = entityKey(region, host);
       const hosts = this.model.hosts[key] ?? null;
       entity = {
         hosts, region: this.model.regions[region] ?? null, zThreshold: this.model.zThresholds[key] ?? this.model.zThreshold,
         conditioning: this.model.conditioning?.[key] ?? [],
       };
-      this.entities.set(key, entity);
+      byHost.set(host, entity);
     }
-    this.last = { region, host, entity };
+    if (last === null) this.last = { region, host, entity };
+    else {
+      last.region = region;
+      last.host = host;
+      last.entity = entity;
+    }
     return entity;
   }
 
@@ -280,10 +288,7 @@ export function stepAnomaly(
     const value = reading.values[i] ?? null;
     runs[i] = value === null ? 0 : value === last[i] ? (runs[i] as number) + 1 : 1;
     last[i] = value;
-    const sums = stepDrift({ up: drift[2 * i] as number, down: drift[2 * i + 1] as number }, value === null ? null : scorer.lastZ(i));
-    drift[2 * i] = sums.up;
-    drift[2 * i + 1] = sums.down;
-    const shifted = driftScore(sums);
+    const shifted = stepDrift(drift, i, value === null ? null : scorer.lastZ(i));
     if (shifted >= 1 && shifted > score.score) score = { ...score, score: shifted, metric: scorer.model.features[i] as string, z: scorer.lastZ(i), reason: 'shift' };
     const stuck = (runs[i] as number) / scorer.runLength(reading.region, reading.host, i, value);
     if (stuck >= 1 && stuck > score.score) score = { ...score, score: stuck, metric: scorer.model.features[i] as string, z: 0, reason: 'flatline' };

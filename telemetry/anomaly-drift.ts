@@ -9,7 +9,7 @@ export const DRIFT_CLIP_Z = 8;
 /** The per-reading allowance: a mean shift smaller than this many σ is not pursued. */
 export const DRIFT_SLACK_Z = 3;
 /** Accumulated σ past the slack at which the shift is anomalous (score 1). */
-export const DRIFT_LIMIT = 90;
+export const DRIFT_LIMIT = 60;
 /** The sums stop growing here, so a shift that has been recognised clears soon after it ends. */
 const DRIFT_CAP = 1.5 * DRIFT_LIMIT;
 

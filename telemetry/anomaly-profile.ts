@@ -204,7 +204,7 @@ const spread = (s: (Spread & { n: number }) | null): Spread | null => (s ? { med
 const counted = (s: (Spread & { n: number }) | null): Spread | null => (s ? { median: s.median, scale: s.scale, readings: s.n } : null);
 
 /** Days an hour needs before the range it reached on two of them is taken as its habit. */
-const MIN_RECURRING_DAYS = 3;
+const MIN_RECURRING_DAYS = 2;
 
 /**
  * The range an hour of day reached on at least two days: the second-highest of its daily

@@ -9,7 +9,7 @@ import { loadHistory, type Dataset } from './datasets.ts';
 import { loadNab, type InputNote, type NabDataset } from './nab-load.ts';
 import { walkForward } from './walk-forward.ts';
 import { scoreDetections, type Detection, type WindowScores } from './windows.ts';
-import { compareWithPublished, pulseSeries, writeNabResults, type NabComparison, type ScoredReading } from './nab-report.ts';
+import { compareWithPublished, pulseSeries, scoringNotes, writeNabResults, type NabComparison, type ScoredReading } from './nab-report.ts';
 
 export type { NabComparison } from './nab-report.ts';
 export type { NabSummary, NabFileSummary } from './nab-compare.ts';
@@ -68,7 +68,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
     if (options.format === 'nab') {
       const { input, notes } = data as NabDataset;
       const resultFiles = options.resultsDir ? await writeNabResults(options.resultsDir, options.dir, input, scored) : [];
-      nab = { ...await compareWithPublished(options.dir, pulseSeries(input, scored)), resultFiles, notes };
+      nab = { ...await compareWithPublished(options.dir, pulseSeries(input, scored)), resultFiles, notes: [...notes, ...scoringNotes(input, scored, result.from)] };
     }
     return {
       ...(nab ? { nab } : {}),

@@ -25,6 +25,8 @@ export const NOTE = {
   duplicate: 'skipped: duplicate timestamp (first row kept)',
   unsorted: 'sorted: rows out of time order',
   unreadable: 'skipped: unreadable file (no timestamp,value header)',
+  unscored: 'not scored: no reading after the first model (a file needs readings beyond its first UTC day, which only trains)',
+  noModel: 'not scored: readings on days with no training data in the 7 days before (after a long gap)',
 } as const;
 
 function parseValue(text: string | undefined): number | null {

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { entityKey } from '../telemetry/index.ts';
 import { publishedSummaries, summarizeNab, type NabSummary, type SeriesDetections } from './nab-compare.ts';
 import { readNabWindows, type NabWindows } from './nab-files.ts';
-import type { NabInputFile } from './nab-load.ts';
+import { NOTE, type InputNote, type NabInputFile } from './nab-load.ts';
 
 /** A scored reading: Pulse's score (1 = threshold) and whether an alert fired on it. */
 export interface ScoredReading { score: number; fired: boolean }
@@ -30,6 +30,21 @@ export function pulseSeries(input: readonly NabInputFile[], scored: ReadonlyMap<
     const timestamps = file.rows.filter((r) => r.scored).map((r) => r.ts as number).sort((a, b) => a - b);
     const readings = timestamps.map((ts) => readingOf(scored, file.series, ts));
     return { series: file.series, timestamps, detected: readings.map((r) => r?.fired ?? false), scores: readings.map((r) => r?.score ?? null) };
+  });
+}
+
+/**
+ * What scoring left out, per file: a file with no reading scored at all (shorter than the
+ * training day before the first model, or ending before it), and readings on days no model
+ * could be trained for (nothing in the 7 days before: a gap longer than the window).
+ */
+export function scoringNotes(input: readonly NabInputFile[], scored: ReadonlyMap<string, ReadonlyMap<number, ScoredReading>>, from: number): InputNote[] {
+  return input.flatMap((file): InputNote[] => {
+    const eligible = file.rows.filter((r) => r.scored);
+    const done = eligible.filter((r) => readingOf(scored, file.series, r.ts as number) !== undefined).length;
+    if (done === 0) return [{ file: file.series, note: NOTE.unscored, rows: eligible.length }];
+    const missed = eligible.filter((r) => (r.ts as number) >= from && readingOf(scored, file.series, r.ts as number) === undefined).length;
+    return missed > 0 ? [{ file: file.series, note: NOTE.noModel, rows: missed }] : [];
   });
 }
 

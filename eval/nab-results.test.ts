@@ -12,6 +12,7 @@ import { NOTE, readNabSeries } from './nab-load.ts';
 import { scoreNabFile } from './nab-score.ts';
 
 const STEP = 300_000;
+const HOURS = 3_600_000;
 const START = Date.UTC(2014, 1, 1);
 const text = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
@@ -91,4 +92,44 @@ describe('reading a NAB series', () => {
     expect(read.file.rows.map((r) => r.scored)).toEqual([true, true, false, false, false, false, false]);
     expect(Object.fromEntries(read.notes.map((n) => [n.note, n.rows]))).toEqual({ [NOTE.unsorted]: 1, [NOTE.duplicate]: 1, [NOTE.noValue]: 3, [NOTE.badTime]: 1 });
   });
+});
+
+describe('pulse eval --nab on awkward series', () => {
+  let dir: string;
+  const DAY = 86_400_000;
+  const lines = (from: number, to: number, value: (i: number) => number) => {
+    const out: string[] = [];
+    for (let ts = from, i = 0; ts < to; ts += STEP, i += 1) out.push(`${text(ts)},${value(i).toFixed(3)}`);
+    return out;
+  };
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pulse-nab-awkward-'));
+    await mkdir(join(dir, 'data'), { recursive: true });
+    const wave = (i: number) => 20 + 5 * Math.sin(i / 12) + ((i * 7919) % 13) / 13;
+    const files: Record<string, string[]> = {
+      'constant.csv': lines(START, START + 4 * DAY, () => 42),
+      'short.csv': lines(START + 2 * HOURS, START + 8 * HOURS, wave),
+      // Three days, nine days of nothing, three days.
+      'gappy.csv': [...lines(START, START + 3 * DAY, wave), ...lines(START + 12 * DAY, START + 15 * DAY, wave)],
+    };
+    for (const [name, rows] of Object.entries(files)) await writeFile(join(dir, 'data', name), ['timestamp,value', ...rows].join('\n'));
+    await writeFile(join(dir, 'windows.json'), JSON.stringify({ 'constant.csv': [], 'short.csv': [], 'gappy.csv': [] }));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('scores a constant series without NaN or alerts, notes a file too short to score and the days after a long gap, and writes every row', async () => {
+    const out = join(dir, 'out');
+    const report = await evaluate({ dir, format: 'nab', forReadings: 3, resultsDir: out });
+    const notes = Object.fromEntries(report.nab!.notes.map((n) => [`${n.file} ${n.note}`, n.rows]));
+    expect(notes[`short.csv ${NOTE.unscored}`]).toBe(72);
+    expect(notes[`gappy.csv ${NOTE.noModel}`]).toBe(288);
+    expect(report.detections.filter((d) => d.entity === 'constant/constant')).toEqual([]);
+    for (const name of ['constant.csv', 'short.csv', 'gappy.csv']) {
+      const rows = csvRecords(await readFile(join(out, name), 'utf8'));
+      const input = csvRecords(await readFile(join(dir, 'data', name), 'utf8'));
+      expect(rows.length).toBe(input.length);
+      expect(rows.every((r) => Number.isFinite(Number(r['anomaly_score'])) && r['anomaly_score'] !== '')).toBe(true);
+    }
+    expect(report.nab!.pulse.files.every((f) => Number.isFinite(f.nab.score))).toBe(true);
+  }, 60_000);
 });

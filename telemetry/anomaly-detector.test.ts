@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  ANOMALY_FEATURES, AnomalyScorer, assembleModel, MAX_Z, MIN_TRAINING_READINGS, RECURRING_Z, type AnomalyModel, type FeatureBaseline,
+  ANOMALY_FEATURES, AnomalyScorer, assembleModel, checkAnomalyModel, MAX_Z, MIN_TRAINING_READINGS, RECURRING_Z, type AnomalyModel, type FeatureBaseline,
 } from './index.ts';
 
 const HOUR = 3_600_000;
@@ -51,6 +51,19 @@ describe('the anomaly detector', () => {
     const model = modelOf(baseline(20, 2, 4_000), Array.from({ length: 4_000 }, (_, i) => 20 + ((i * 7919) % 5) - 2));
     const older = { ...model, format: 'pulse-anomaly/1' } as unknown as AnomalyModel;
     expect(new AnomalyScorer(older).score('lab', 'h1', 0, [95, null, null, null]).score).toBeGreaterThan(1);
-    expect(() => new AnomalyScorer({ ...model, format: 'pulse-anomaly/9' } as unknown as AnomalyModel)).toThrow(/unknown anomaly model format/);
+    expect(() => new AnomalyScorer({ ...model, format: 'pulse-anomaly/9' } as unknown as AnomalyModel)).toThrow(/unknown format pulse-anomaly\/9/);
+  });
+
+  it('refuses a corrupt model with its reason, and accepts the older format with a note', () => {
+    const model = modelOf(baseline(20, 2, 4_000), Array.from({ length: 4_000 }, (_, i) => 20 + ((i * 7919) % 5) - 2));
+    const text = JSON.stringify(model);
+    expect(checkAnomalyModel(text)).toMatchObject({ ok: true, note: null });
+    expect(checkAnomalyModel(text.slice(0, text.length / 2))).toMatchObject({ ok: false, reason: expect.stringMatching(/^not JSON/) });
+    expect(checkAnomalyModel('[]')).toMatchObject({ ok: false, reason: expect.stringMatching(/not a JSON object/) });
+    expect(checkAnomalyModel({ ...model, zThreshold: Number.NaN })).toMatchObject({ ok: false, reason: expect.stringMatching(/zThreshold/) });
+    expect(checkAnomalyModel({ ...model, hosts: { 'lab/h1': [null] } })).toMatchObject({ ok: false, reason: expect.stringMatching(/1 baselines for 4 features/) });
+    expect(checkAnomalyModel({ ...model, forest: { trees: [], features: 2 } })).toMatchObject({ ok: false, reason: expect.stringMatching(/forest/) });
+    expect(checkAnomalyModel({ ...model, format: 'pulse-anomaly/1' })).toMatchObject({ ok: true, note: expect.stringMatching(/older model format/) });
+    expect(() => new AnomalyScorer({ ...model, zThresholds: { 'lab/h1': 0 } })).toThrow(/host threshold/);
   });
 });

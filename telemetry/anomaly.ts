@@ -14,6 +14,7 @@ import { INACTIVE, silenceAlert, stepAlert, type AlertChange, type AlertState } 
 import { compileForest, compiledScore, type CompiledForest, type IsolationForest } from './isolation-forest.ts';
 import { conditionedZ, type Conditioning } from './anomaly-conditioning.ts';
 import { stepDrift } from './anomaly-drift.ts';
+import { checkAnomalyModel } from './anomaly-model-check.ts';
 import type { Metric } from './record.ts';
 
 export const ANOMALY_MODEL_FORMAT = 'pulse-anomaly/2';
@@ -151,7 +152,8 @@ export class AnomalyScorer {
   private last: { region: string; host: string; entity: Entity } | null = null;
 
   constructor(model: AnomalyModel, version: number | null = null) {
-    if (!ANOMALY_MODEL_FORMATS_READ.includes(model.format)) throw new TypeError(`unknown anomaly model format ${String(model.format)}`);
+    const check = checkAnomalyModel(model);
+    if (!check.ok) throw new TypeError(check.reason);
     this.model = model;
     this.version = version;
     this.forest = compileForest(model.forest);

@@ -15,5 +15,6 @@ export * from './anomaly.ts';
 export * from './anomaly-assemble.ts';
 export * from './anomaly-drift.ts';
 export * from './anomaly-conditioning.ts';
+export * from './anomaly-model-check.ts';
 export * from './cold-archive-format.ts';
 export * from './anomaly-profile.ts';

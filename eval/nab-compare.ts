@@ -7,7 +7,7 @@ import { counts, type Counts } from './windows.ts';
 import { normalizedNabScore, scoreNabFile, STANDARD_PROFILE, type CostProfile, type NabFileScore } from './nab-score.ts';
 import { readDetectorResults, readThresholds, type NabWindows } from './nab-files.ts';
 
-/** One detector's verdict on one series: ascending, distinct times and a detection flag per row. */
+/** One detector's verdict on one series: ascending times and a detection flag per row. */
 export interface SeriesDetections { series: string; timestamps: readonly number[]; detected: ArrayLike<boolean> }
 
 export interface NabFileSummary { series: string; nab: NabFileScore; windows: Counts }

@@ -17,6 +17,8 @@ export interface PulseSeries extends SeriesDetections {
   scores: (number | null)[];
 }
 
+const DAY = 86_400_000;
+
 export interface NabComparison { pulse: NabSummary; published: NabSummary[] }
 
 const readingOf = (scored: ReadonlyMap<string, ReadonlyMap<number, ScoredReading>>, series: string, ts: number) => {
@@ -24,12 +26,19 @@ const readingOf = (scored: ReadonlyMap<string, ReadonlyMap<number, ScoredReading
   return scored.get(entityKey(host, host))?.get(ts);
 };
 
-/** The scored rows of each series in time order, with what Pulse made of them. */
+/**
+ * Each series as NAB would score its result file: every row with a readable time, in time
+ * order (a repeated timestamp stays a row of its own, as in NAB's files, but only the kept
+ * one can carry a detection), with what Pulse made of it.
+ */
 export function pulseSeries(input: readonly NabInputFile[], scored: ReadonlyMap<string, ReadonlyMap<number, ScoredReading>>): PulseSeries[] {
   return input.map((file) => {
-    const timestamps = file.rows.filter((r) => r.scored).map((r) => r.ts as number).sort((a, b) => a - b);
-    const readings = timestamps.map((ts) => readingOf(scored, file.series, ts));
-    return { series: file.series, timestamps, detected: readings.map((r) => r?.fired ?? false), scores: readings.map((r) => r?.score ?? null) };
+    const rows = file.rows.filter((r) => r.ts !== null).sort((a, b) => (a.ts as number) - (b.ts as number));
+    const readings = rows.map((r) => (r.scored ? readingOf(scored, file.series, r.ts as number) : undefined));
+    return {
+      series: file.series, timestamps: rows.map((r) => r.ts as number),
+      detected: readings.map((r) => r?.fired ?? false), scores: readings.map((r) => r?.score ?? null),
+    };
   });
 }
 
@@ -43,7 +52,10 @@ export function scoringNotes(input: readonly NabInputFile[], scored: ReadonlyMap
     const eligible = file.rows.filter((r) => r.scored);
     const done = eligible.filter((r) => readingOf(scored, file.series, r.ts as number) !== undefined).length;
     if (done === 0) return [{ file: file.series, note: NOTE.unscored, rows: eligible.length }];
-    const missed = eligible.filter((r) => (r.ts as number) >= from && readingOf(scored, file.series, r.ts as number) === undefined).length;
+    // A file's own first UTC day only trains, wherever it falls in the corpus.
+    const firstDay = Math.floor(Math.min(...eligible.map((r) => r.ts as number)) / DAY) * DAY;
+    const scoredFrom = Math.max(from, firstDay + DAY);
+    const missed = eligible.filter((r) => (r.ts as number) >= scoredFrom && readingOf(scored, file.series, r.ts as number) === undefined).length;
     return missed > 0 ? [{ file: file.series, note: NOTE.noModel, rows: missed }] : [];
   });
 }

@@ -87,7 +87,7 @@ function rowRewards(rows: number, windows: readonly RowWindow[], profile: CostPr
 
 /**
  * Score one file: `detected[i]` says whether row i is a detection (NAB: anomaly_score ≥ threshold).
- * `timestamps` ascending and distinct, one per row.
+ * `timestamps` ascending, one per row (a repeated time is a row of its own, as in NAB's files).
  */
 export function scoreNabFile(
   timestamps: readonly number[], detected: ArrayLike<boolean>, windows: readonly (readonly [number, number])[], profile: CostProfile = STANDARD_PROFILE,

@@ -55,13 +55,14 @@ export function assembleModel(parts: ModelParts, sample: readonly TrainingSample
   const scores = Float64Array.from(rows.filter((_, i) => i % stride === 0), (row) => compiledScore(compiled, row)).sort();
   const round = (v: number) => Math.round(v * 1e6) / 1e6;
   // Hosts differ in how heavy their tails are (a disk that bursts vs a steady CPU): each gets the
-  // |z| its own training readings exceed with the contamination share, from at least 200 of them.
+  // |z| its own training readings exceed with the contamination share, from at least 200 of them;
+  // from fewer than 1 / contamination, their largest: a few days of a heavy tail understate it.
   const all = Float64Array.from([...byHost.values()].flat()).sort();
   const fleetZ = Math.max(MIN_HOST_Z, sortedQuantile(all, 1 - contamination));
   const zThresholds: Record<string, number> = {};
   for (const [key, list] of byHost) {
     if (list.length < MIN_HOST_SAMPLE) continue;
-    zThresholds[key] = round(Math.max(MIN_HOST_Z, Math.min(fleetZ, sortedQuantile(Float64Array.from(list).sort(), 1 - Math.max(contamination, 2 / list.length)))));
+    zThresholds[key] = round(Math.max(MIN_HOST_Z, Math.min(fleetZ, sortedQuantile(Float64Array.from(list).sort(), 1 - Math.max(contamination, 1 / list.length)))));
   }
   return {
     ...draft, forest, zThresholds,

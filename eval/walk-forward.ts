@@ -18,6 +18,8 @@ export interface WalkForwardOptions {
   contamination?: number;
   seed?: number;
   onStep?: (step: { from: number; to: number; scored: number; detections: number }) => void;
+  /** Every scored reading in time order per host: its score, and whether an anomaly alert fired on it. */
+  onReading?: (reading: { entity: string; ts: number; score: number; fired: boolean }) => void;
 }
 
 export interface WalkForwardResult { detections: Detection[]; scored: number; from: number; to: number; models: number }
@@ -60,7 +62,9 @@ export async function walkForward(duck: Duck, options: WalkForwardOptions): Prom
       const values = options.features.map((f) => (row[f] === null || row[f] === undefined ? null : Number(row[f])));
       const stepped = stepAnomaly(scorer, states.get(key) ?? initialAnomalyState(options.features.length), { region, host, ts, values }, options.forReadings);
       states.set(key, stepped.state);
-      if (stepped.change?.type === 'fired') detections.push({ entity: key, at: stepped.change.at, ...stepped.score });
+      const fired = stepped.change?.type === 'fired';
+      if (fired) detections.push({ entity: key, at: stepped.change!.at, ...stepped.score });
+      options.onReading?.({ entity: key, ts, score: stepped.score.score, fired });
     }
     scored += rows.length;
     options.onStep?.({ from, to, scored: rows.length, detections: detections.length - before });

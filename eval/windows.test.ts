@@ -23,7 +23,8 @@ describe('event-window scoring', () => {
     expect(scores.byKind['cpu_saturation']).toMatchObject({ tp: 0, fp: 1, fn: 1, precision: 0, recall: 0, f1: 0 });
   });
 
-  it('treats a window as half-open: a detection at its end is outside', () => {
-    expect(scoreDetections(windows.slice(0, 1), [at('a', 200)], () => []).overall).toMatchObject({ tp: 0, fp: 1, fn: 1 });
+  it('counts a window end-inclusive, as NAB does: a detection at its end is inside, one just after is outside', () => {
+    expect(scoreDetections(windows.slice(0, 1), [at('a', 200)], () => []).overall).toMatchObject({ tp: 1, fp: 0, fn: 0 });
+    expect(scoreDetections(windows.slice(0, 1), [at('a', 201)], () => []).overall).toMatchObject({ tp: 0, fp: 1, fn: 1 });
   });
 });

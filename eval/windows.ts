@@ -1,9 +1,12 @@
 // Event-window scoring, as NAB counts it: a detection inside a labeled window is one true
 // positive for that window however many detections it holds, a detection outside every
 // window of its host is a false positive, and a window without any detection is a false negative.
+// Windows include their end, as NAB's do.
+
+import type { AnomalyScore } from '../telemetry/index.ts';
 
 export interface LabeledWindow { entity: string; kind: string; start: number; end: number }
-export interface Detection { entity: string; at: number; metric: string | null; score: number; reason: 'isolation' | 'flatline'; z: number | null }
+export interface Detection { entity: string; at: number; metric: string | null; score: number; reason: AnomalyScore['reason']; z: number | null }
 
 export interface Counts { tp: number; fp: number; fn: number; precision: number; recall: number; f1: number }
 export interface WindowScores { overall: Counts; byKind: Record<string, Counts> }
@@ -35,7 +38,7 @@ export function scoreDetections(
   for (const w of windows) tally(w.kind);
   let falsePositives = 0;
   for (const d of detections) {
-    const inside = (byEntity.get(d.entity) ?? []).filter((w) => d.at >= w.start && d.at < w.end);
+    const inside = (byEntity.get(d.entity) ?? []).filter((w) => d.at >= w.start && d.at <= w.end);
     for (const w of inside) detected.add(w);
     if (inside.length > 0) continue;
     falsePositives += 1;

@@ -29,11 +29,11 @@ describe('median and MAD', () => {
 describe('a day profile', () => {
   const profile = hostDay(D0, (m) => (Math.floor(m / 60) === 2 ? 60 : 20) + (m % 2)); // 02:00 UTC is busier
 
-  it('summarizes each host and feature by UTC hour and overall, with its range and long runs', () => {
+  it('summarizes each host and feature by UTC hour (with the hour\'s range) and overall, with its range and long runs', () => {
     const cpu = profile.hosts['lab/h1']?.[0];
     expect(cpu).toMatchObject({ n: 1440, median: 21, mad: 1, min: 20, max: 61, longRun: 1 });
-    expect(cpu?.hours[2]).toEqual({ n: 60, median: 60.5, mad: 0.5 });
-    expect(cpu?.hours[3]).toEqual({ n: 60, median: 20.5, mad: 0.5 });
+    expect(cpu?.hours[2]).toEqual({ n: 60, median: 60.5, mad: 0.5, lo: 60, hi: 61 });
+    expect(cpu?.hours[3]).toEqual({ n: 60, median: 20.5, mad: 0.5, lo: 20, hi: 21 });
     expect(profile.regions['lab']?.[0]?.n).toBe(1440);
   });
 

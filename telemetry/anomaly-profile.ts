@@ -9,8 +9,8 @@ import { entityKey, longRunOf, MAD_TO_SIGMA, type FeatureBaseline, type Spread }
 
 export const DAY_PROFILE_FORMAT = 'pulse-day-profile/1';
 
-/** Median and MAD of one group of readings. */
-export interface CellStats { n: number; median: number; mad: number }
+/** Median and MAD of one group of readings; hour cells also keep their range (absent in older profiles). */
+export interface CellStats { n: number; median: number; mad: number; lo?: number; hi?: number }
 
 export interface FeatureDay extends CellStats {
   min: number; max: number;
@@ -111,7 +111,18 @@ function featureDay(input: ProfileInput, column: Float64Array, from: number, to:
   }
   const overall = medianAndMad(Float64Array.from(all));
   if (!overall) return null;
-  return { ...overall, min, max, longRun: longRunOf(column, from, to), hours: buckets.map((b) => medianAndMad(Float64Array.from(b))) };
+  return { ...overall, min, max, longRun: longRunOf(column, from, to), hours: buckets.map(hourCell) };
+}
+
+function hourCell(values: readonly number[]): CellStats | null {
+  if (values.length === 0) return null;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { ...(medianAndMad(Float64Array.from(values)) as CellStats), lo, hi };
 }
 
 /** The profile of one day of readings. */
@@ -180,7 +191,7 @@ export function baselinesOf(profiles: readonly DayProfile[], features: readonly 
   const lastDay = used.find((p) => p.day === before - DAY);
   const regions: WindowBaselines['regions'] = {};
   for (const region of new Set(used.flatMap((p) => Object.keys(p.regions)))) {
-    regions[region] = features.map((_, f) => spread(combineCells(used.map((p) => p.regions[region]?.[f]), 1e-3)));
+    regions[region] = features.map((_, f) => counted(combineCells(used.map((p) => p.regions[region]?.[f]), 1e-3)));
   }
   const hosts: WindowBaselines['hosts'] = {};
   for (const key of new Set(used.flatMap((p) => Object.keys(p.hosts)))) {
@@ -190,6 +201,21 @@ export function baselinesOf(profiles: readonly DayProfile[], features: readonly 
 }
 
 const spread = (s: (Spread & { n: number }) | null): Spread | null => (s ? { median: s.median, scale: s.scale } : null);
+const counted = (s: (Spread & { n: number }) | null): Spread | null => (s ? { median: s.median, scale: s.scale, readings: s.n } : null);
+
+/** Days an hour needs before the range it reached on two of them is taken as its habit. */
+const MIN_RECURRING_DAYS = 2;
+
+/**
+ * The range an hour of day reached on at least two days: the second-highest of its daily
+ * highs and the second-lowest of its daily lows (so one day's incident does not widen it).
+ */
+function recurringRange(cells: readonly (CellStats | null | undefined)[]): { lo: number; hi: number } | Record<string, never> {
+  const his = cells.flatMap((c) => (c?.hi === undefined ? [] : [c.hi])).sort((a, b) => b - a);
+  const los = cells.flatMap((c) => (c?.lo === undefined ? [] : [c.lo])).sort((a, b) => a - b);
+  if (his.length < MIN_RECURRING_DAYS || los.length < MIN_RECURRING_DAYS) return {};
+  return { lo: los[1] as number, hi: his[1] as number };
+}
 
 function hostBaseline(days: readonly (FeatureDay | null)[], longRun: number | null): FeatureBaseline | null {
   const present = days.filter((d): d is FeatureDay => d !== null);
@@ -199,11 +225,12 @@ function hostBaseline(days: readonly (FeatureDay | null)[], longRun: number | nu
   // A host whose sensor barely moves still needs a scale: 1 % of its level, at least 0.001.
   const overall = combineCells(present, Math.max(1e-3, 0.01 * Math.abs(level))) as Spread & { n: number };
   const hours = Array.from({ length: 24 }, (_, h) => {
-    const cell = combineCells(present.map((d) => d.hours[h]), overall.scale);
-    return cell && cell.n >= MIN_HOUR_READINGS ? spread(cell) : null;
+    const cells = present.map((d) => d.hours[h]);
+    const cell = combineCells(cells, overall.scale);
+    return cell && cell.n >= MIN_HOUR_READINGS ? { ...spread(cell) as Spread, ...recurringRange(cells) } : null;
   });
   return {
-    median: overall.median, scale: overall.scale, hours, longRun: longRun ?? 1,
+    readings, median: overall.median, scale: overall.scale, hours, longRun: longRun ?? 1,
     min: Math.min(...present.map((d) => d.min)), max: Math.max(...present.map((d) => d.max)),
   };
 }

@@ -3,13 +3,23 @@
 // normal at 2 am) and an Isolation Forest over readings standardized against them; the
 // speed layer and `pulse eval` score every reading with these same functions. A sensor that
 // repeats one value far longer than it ever did in training is anomalous too (stuck sensor),
-// which no point-wise score can see.
+// which no point-wise score can see. So is a level shift or a drift that no single reading
+// makes obvious (anomaly-drift.ts), and a power draw its CPU load does not explain
+// (anomaly-conditioning.ts). A value an hour of day reached on several training days is not a
+// point anomaly then (a short job that runs every night). A baseline learned from fewer than
+// MIN_TRAINING_READINGS readings judges nothing: its region's does if that has enough (a fleet
+// prior), else the reading is not judged (score 0, no metric), as a few hours cannot say what normal is.
 
 import { INACTIVE, silenceAlert, stepAlert, type AlertChange, type AlertState } from './alerts.ts';
-import { compileForest, compiledScore, fitIsolationForest, type CompiledForest, type IsolationForest } from './isolation-forest.ts';
+import { compileForest, compiledScore, type CompiledForest, type IsolationForest } from './isolation-forest.ts';
+import { conditionedZ, type Conditioning } from './anomaly-conditioning.ts';
+import { stepDrift } from './anomaly-drift.ts';
+import { checkAnomalyModel } from './anomaly-model-check.ts';
 import type { Metric } from './record.ts';
 
-export const ANOMALY_MODEL_FORMAT = 'pulse-anomaly/1';
+export const ANOMALY_MODEL_FORMAT = 'pulse-anomaly/2';
+/** Models of this older format are still scored: without the parts they lack (see AnomalyModel). */
+export const ANOMALY_MODEL_FORMATS_READ: readonly string[] = ['pulse-anomaly/1', ANOMALY_MODEL_FORMAT];
 /** Metrics the fleet model standardizes and isolates (where a host reports them). */
 export const ANOMALY_FEATURES: readonly Metric[] = ['cpu_pct', 'mem_pct', 'temp_c', 'power_w'];
 /**
@@ -20,15 +30,36 @@ export const ANOMALY_FEATURES: readonly Metric[] = ['cpu_pct', 'mem_pct', 'temp_
 export const DEFAULT_CONTAMINATION = 0.001;
 /** 1.4826 × MAD estimates the standard deviation of normally distributed data. */
 export const MAD_TO_SIGMA = 1.4826;
-const ISOLATION_CALIBRATION_ROWS = 20_000;
 /** Training readings a host needs in the sample before it gets a |z| threshold of its own. */
 export const MIN_HOST_SAMPLE = 200;
 /** The least |z| threshold a host gets: a few thousand quiet readings understate how far normal noise wanders. */
 export const MIN_HOST_Z = 5;
 /** Robust |z| some metric must reach before the isolation score alone can call a reading anomalous. */
 export const MIN_ISOLATED_Z = 3;
+/**
+ * |z| is bounded here so that it stays finite where a scale is tiny (a disk idle most of the
+ * time): far above any threshold a host's own training readings can set, so no threshold
+ * saturates at the bound (at 1,000 a bursty host's threshold became the bound itself).
+ */
+export const MAX_Z = 1e12;
+/** Training readings a baseline needs before it judges: 20 per hour of day, as the hour-of-day cells need them. */
+export const MIN_TRAINING_READINGS = 24 * 20;
+/** |z| a reading is held to when its hour of day reached its value on at least two training days. */
+export const RECURRING_Z = 2;
+/**
+ * How far past that range (as a share of its distance from the median) still counts as the same
+ * habit: such events vary in size. Chosen on NAB (score 39.1 / 44.5 / 42.0 / 40.2 at 1 / 1.25 /
+ * 1.5 / 2; the generated history is the same at each).
+ */
+export const RECURRING_MARGIN = 1.25;
 
-export interface Spread { median: number; scale: number }
+export interface Spread {
+  median: number; scale: number;
+  /** Host and region baselines: training readings behind them (absent in format 1: taken as enough). */
+  readings?: number;
+  /** Hour cells: the range this hour reached on at least two training days (absent with fewer than three days, and in format 1). */
+  lo?: number; hi?: number;
+}
 
 export interface FeatureBaseline extends Spread {
   /** By UTC hour of day; null where that hour had too few readings to trust. */
@@ -58,6 +89,8 @@ export interface AnomalyModel {
   /** Per host (key: entityKey), where its sample was large enough; zThreshold elsewhere. */
   zThresholds: Record<string, number>;
   contamination: number;
+  /** Per host (key: entityKey): features judged by what another predicts (format 2; absent in format 1). */
+  conditioning?: Record<string, Conditioning[]>;
 }
 
 /** Score 1 is the model's threshold; an anomaly alert resolves once the score drops below this. */
@@ -77,7 +110,7 @@ export interface AnomalyScore {
   /** The feature that deviated most (largest |z|), or the stuck one. */
   metric: string | null;
   z: number | null;
-  reason: 'isolation' | 'flatline';
+  reason: 'isolation' | 'flatline' | 'shift';
 }
 
 export const entityKey = (region: string, host: string) => `${region}/${host}`;
@@ -104,7 +137,7 @@ export function longRunOf(values: Float64Array, from: number, to: number): numbe
     previous = value;
   }
   if (run > 0) runs.push(run);
-  return runs.length === 0 ? null : quantile(runs.sort((a, b) => a - b), 0.999);
+  return runs.length === 0 ? null : sortedQuantile(runs.sort((a, b) => a - b), 0.999);
 }
 
 /** Readings in a row with one value before a sensor counts as stuck: twice its long runs in training, at least 6. */
@@ -118,12 +151,13 @@ export class AnomalyScorer {
   readonly version: number | null;
   private readonly forest: CompiledForest;
   private readonly row: Float64Array;
-  private readonly entities = new Map<string, Entity>();
+  private readonly entities = new Map<string, Map<string, Entity>>();
   /** The host asked about last: readings come host by host, so most lookups are this one. */
   private last: { region: string; host: string; entity: Entity } | null = null;
 
   constructor(model: AnomalyModel, version: number | null = null) {
-    if (model.format !== ANOMALY_MODEL_FORMAT) throw new TypeError(`unknown anomaly model format ${String(model.format)}`);
+    const check = checkAnomalyModel(model);
+    if (!check.ok) throw new TypeError(check.reason);
     this.model = model;
     this.version = version;
     this.forest = compileForest(model.forest);
@@ -134,13 +168,25 @@ export class AnomalyScorer {
   private entity(region: string, host: string): Entity {
     const last = this.last;
     if (last !== null && last.host === host && last.region === region) return last.entity;
-    const key = entityKey(region, host);
-    let entity = this.entities.get(key);
+    // By region, then host: the speed layer's readings interleave hosts, and building the key string for each cost more than scoring.
+    let byHost = this.entities.get(region);
+    if (!byHost) this.entities.set(region, (byHost = new Map()));
+    let entity = byHost.get(host);
     if (!entity) {
-      entity = { hosts: this.model.hosts[key] ?? null, region: this.model.regions[region] ?? null, zThreshold: this.model.zThresholds[key] ?? this.model.zThreshold };
-      this.entities.set(key, entity);
+      const key = entityKey(region, host);
+      const hosts = this.model.hosts[key] ?? null;
+      entity = {
+        hosts, region: this.model.regions[region] ?? null, zThreshold: this.model.zThresholds[key] ?? this.model.zThreshold,
+        conditioning: this.model.conditioning?.[key] ?? [],
+      };
+      byHost.set(host, entity);
     }
-    this.last = { region, host, entity };
+    if (last === null) this.last = { region, host, entity };
+    else {
+      last.region = region;
+      last.host = host;
+      last.entity = entity;
+    }
     return entity;
   }
 
@@ -153,15 +199,38 @@ export class AnomalyScorer {
     const hour = utcHour(ts);
     let worst: { index: number; z: number } | null = null;
     for (let i = 0; i < out.length; i += 1) {
-      const value = values[i];
-      const baseline = entity.hosts?.[i];
-      const spread = value === null || value === undefined ? null : baseline ? (baseline.hours[hour] ?? baseline) : (entity.region?.[i] ?? null);
-      const z = spread === null ? 0 : Math.max(-1e3, Math.min(1e3, ((value as number) - spread.median) / spread.scale));
-      out[i] = z;
-      if (spread !== null && (worst === null || Math.abs(z) > Math.abs(worst.z))) worst = { index: i, z };
+      const z = this.featureZ(entity, hour, i, values);
+      out[i] = z ?? 0;
+      if (z !== null && (worst === null || Math.abs(z) > Math.abs(worst.z))) worst = { index: i, z };
     }
     return worst;
   }
+
+  /** One feature's robust z, or null where neither the reading nor a baseline allows one. */
+  private featureZ(entity: Entity, hour: number, i: number, values: readonly (number | null)[]): number | null {
+    const value = values[i];
+    if (value === null || value === undefined) return null;
+    for (const c of entity.conditioning) {
+      if (c.feature !== i) continue;
+      const z = conditionedZ(c, values);
+      if (z !== null) return Math.max(-MAX_Z, Math.min(MAX_Z, z));
+    }
+    const baseline = entity.hosts?.[i];
+    const region = entity.region?.[i] ?? null;
+    const spread = baseline && trained(baseline) ? (baseline.hours[hour] ?? baseline) : region && trained(region) ? region : null;
+    if (!spread) return null;
+    const z = Math.max(-MAX_Z, Math.min(MAX_Z, (value - spread.median) / spread.scale));
+    // Within (a margin of) what this hour reached on two training days: a recurring event, not a point anomaly.
+    const recurring = spread.hi !== undefined && spread.lo !== undefined
+      && value <= spread.median + RECURRING_MARGIN * (spread.hi - spread.median) && value >= spread.median - RECURRING_MARGIN * (spread.median - spread.lo);
+    return recurring ? Math.max(-RECURRING_Z, Math.min(RECURRING_Z, z)) : z;
+  }
+
+  /** Robust z of feature `i` of the reading scored last (score() leaves them here; stepAnomaly reads them at once). */
+  lastZ(i: number): number {
+    return this.row[i] as number;
+  }
+
 
   score(region: string, host: string, ts: number, values: readonly (number | null)[]): AnomalyScore {
     const entity = this.entity(region, host);
@@ -180,21 +249,31 @@ export class AnomalyScorer {
   /** Readings in a row with this unchanged value that mark this host's feature as stuck. */
   runLength(region: string, host: string, feature: number, value: number | null): number {
     const baseline = this.entity(region, host).hosts?.[feature];
-    if (!baseline || value === null || value <= baseline.min || value >= baseline.max) return Number.POSITIVE_INFINITY;
+    if (!baseline || !trained(baseline) || value === null || value <= baseline.min || value >= baseline.max) return Number.POSITIVE_INFINITY;
     return flatlineRunLength(baseline.longRun);
   }
 }
 
-interface Entity { hosts: (FeatureBaseline | null)[] | null; region: (Spread | null)[] | null; zThreshold: number }
+interface Entity { hosts: (FeatureBaseline | null)[] | null; region: (Spread | null)[] | null; zThreshold: number; conditioning: Conditioning[] }
+
+/** Whether a baseline rests on enough readings to judge (format 1 kept no count: yes). */
+const trained = (spread: Spread) => (spread.readings ?? MIN_TRAINING_READINGS) >= MIN_TRAINING_READINGS;
 
 /** Anomaly alerts share the threshold alerts' lifecycle, on the score's scale. */
 export const ANOMALY_RULE = { id: 'anomaly', fireAbove: 1, clearBelow: ANOMALY_CLEAR_BELOW } as const;
 
-/** Where one host stands: its anomaly alert, and how long each feature has repeated. */
-export interface HostAnomalyState { alert: AlertState; last: (number | null)[]; runs: number[]; lastSeen: number | null }
+/**
+ * Where one host stands: its anomaly alert, how long each feature has repeated, and each
+ * feature's shift sums (`drift[2i]` up, `drift[2i + 1]` down, in σ; absent in states saved
+ * before they existed, read as 0).
+ */
+export interface HostAnomalyState { alert: AlertState; last: (number | null)[]; runs: number[]; lastSeen: number | null; drift?: number[] }
 
 export function initialAnomalyState(features: number): HostAnomalyState {
-  return { alert: INACTIVE, last: new Array<number | null>(features).fill(null), runs: new Array<number>(features).fill(0), lastSeen: null };
+  return {
+    alert: INACTIVE, last: new Array<number | null>(features).fill(null), runs: new Array<number>(features).fill(0), lastSeen: null,
+    drift: new Array<number>(2 * features).fill(0),
+  };
 }
 
 /**
@@ -209,79 +288,25 @@ export function stepAnomaly(
   const silenced = silenceAlert(state.alert, state.lastSeen, reading.ts);
   const last = state.last.slice();
   const runs = state.runs.slice();
+  const drift = state.drift?.length === 2 * reading.values.length ? state.drift.slice() : new Array<number>(2 * reading.values.length).fill(0);
   let score = scorer.score(reading.region, reading.host, reading.ts, reading.values);
   for (let i = 0; i < reading.values.length; i += 1) {
     const value = reading.values[i] ?? null;
     runs[i] = value === null ? 0 : value === last[i] ? (runs[i] as number) + 1 : 1;
     last[i] = value;
+    const shifted = stepDrift(drift, i, value === null ? null : scorer.lastZ(i));
+    if (shifted >= 1 && shifted > score.score) score = { ...score, score: shifted, metric: scorer.model.features[i] as string, z: scorer.lastZ(i), reason: 'shift' };
     const stuck = (runs[i] as number) / scorer.runLength(reading.region, reading.host, i, value);
     if (stuck >= 1 && stuck > score.score) score = { ...score, score: stuck, metric: scorer.model.features[i] as string, z: 0, reason: 'flatline' };
   }
   const stepped = stepAlert(silenced.state, ANOMALY_RULE, score.score, reading.ts, score.score >= ANOMALY_SEVERE ? 1 : forReadings);
   const lastSeen = Math.max(state.lastSeen ?? Number.NEGATIVE_INFINITY, reading.ts);
-  return { state: { alert: stepped.state, last, runs, lastSeen }, score, change: stepped.change, silenced: silenced.change };
+  return { state: { alert: stepped.state, last, runs, lastSeen, drift }, score, change: stepped.change, silenced: silenced.change };
 }
 
-export interface TrainingSample { region: string; host: string; ts: number; values: (number | null)[] }
-
-export interface ModelParts {
-  features: string[];
-  trainedThrough: number;
-  trainingRows: number;
-  hosts: AnomalyModel['hosts'];
-  regions: AnomalyModel['regions'];
-}
-
-function quantile(sorted: ArrayLike<number>, q: number): number {
+/** The q-quantile (discrete, upper) of ascending `sorted`; 1 when empty. */
+export function sortedQuantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return 1;
   const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[at] as number;
-}
-
-/**
- * Fit the forest on training readings standardized by the baselines, and set the threshold
- * so that `contamination` of them score above each.
- */
-export function assembleModel(parts: ModelParts, sample: readonly TrainingSample[], options: { contamination?: number; seed?: number; trees?: number } = {}): AnomalyModel {
-  const contamination = options.contamination ?? DEFAULT_CONTAMINATION;
-  const draft: AnomalyModel = {
-    format: ANOMALY_MODEL_FORMAT, features: parts.features, trainedThrough: new Date(parts.trainedThrough).toISOString(),
-    trainingRows: parts.trainingRows, hosts: parts.hosts, regions: parts.regions, forest: { trees: [], sampleSize: 1, features: parts.features.length },
-    isolationThreshold: 1, zThreshold: 1, zThresholds: {}, contamination,
-  };
-  const scorer = new AnomalyScorer(draft);
-  // Each sample row standardized, and its largest |z| kept per host (the sample comes host by host).
-  const byHost = new Map<string, number[]>();
-  let current: { region: string; host: string; list: number[] } | null = null;
-  const rows = sample.map((s) => {
-    const row = new Float64Array(parts.features.length);
-    const worst = Math.abs(scorer.standardize(s.region, s.host, s.ts, s.values, row)?.z ?? 0);
-    if (current === null || current.host !== s.host || current.region !== s.region) {
-      const key = entityKey(s.region, s.host);
-      current = { region: s.region, host: s.host, list: byHost.get(key) ?? [] };
-      byHost.set(key, current.list);
-    }
-    current.list.push(worst);
-    return row;
-  });
-  const forest = fitIsolationForest(rows, { trees: options.trees ?? 100, sampleSize: 256, seed: options.seed ?? 42 });
-  const compiled = compileForest(forest);
-  // The isolation threshold from an evenly strided 20,000 of them: a quantile needs no more, and scoring is 100 tree walks each.
-  const stride = Math.max(1, Math.floor(rows.length / ISOLATION_CALIBRATION_ROWS));
-  const scores = Float64Array.from(rows.filter((_, i) => i % stride === 0), (row) => compiledScore(compiled, row)).sort();
-  const round = (v: number) => Math.round(v * 1e6) / 1e6;
-  // Hosts differ in how heavy their tails are (a disk that bursts vs a steady CPU): each gets the
-  // |z| its own training readings exceed with the contamination share, from at least 200 of them.
-  const all = Float64Array.from([...byHost.values()].flat()).sort();
-  const fleetZ = Math.max(MIN_HOST_Z, quantile(all, 1 - contamination));
-  const zThresholds: Record<string, number> = {};
-  for (const [key, list] of byHost) {
-    if (list.length < MIN_HOST_SAMPLE) continue;
-    zThresholds[key] = round(Math.max(MIN_HOST_Z, Math.min(fleetZ, quantile(Float64Array.from(list).sort(), 1 - Math.max(contamination, 2 / list.length)))));
-  }
-  return {
-    ...draft, forest, zThresholds,
-    isolationThreshold: round(quantile(scores, 1 - contamination)),
-    zThreshold: round(fleetZ),
-  };
 }

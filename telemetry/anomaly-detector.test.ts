@@ -1,0 +1,69 @@
+// What the detector's newer parts promise: thresholds that stay below the bound however bursty
+// a host, a value an hour reached on several days held back as a habit, no judgement from a
+// baseline of too few readings, and models of the older format still scored.
+
+import { describe, expect, it } from 'vitest';
+import {
+  ANOMALY_FEATURES, AnomalyScorer, assembleModel, checkAnomalyModel, MAX_Z, MIN_TRAINING_READINGS, RECURRING_Z, type AnomalyModel, type FeatureBaseline,
+} from './index.ts';
+
+const HOUR = 3_600_000;
+const hours = (median: number, scale: number, extra: object = {}) => Array.from({ length: 24 }, () => ({ median, scale, ...extra }));
+const baseline = (median: number, scale: number, readings: number, extra: object = {}): FeatureBaseline => (
+  { median, scale, readings, hours: hours(median, scale, extra), longRun: 2, min: 0, max: 1e12 });
+
+function modelOf(cpu: FeatureBaseline, sample: number[], regions: AnomalyModel['regions'] = {}): AnomalyModel {
+  const rows = sample.map((v, i) => ({ region: 'lab', host: 'h1', ts: i * 300_000, values: [v, null, null, null] }));
+  return assembleModel({ features: [...ANOMALY_FEATURES], trainedThrough: rows.length * 300_000, trainingRows: rows.length, hosts: { 'lab/h1': [cpu, null, null, null] }, regions }, rows);
+}
+
+describe('the anomaly detector', () => {
+  it('gives a disk idle most of the time a threshold below the bound of |z|, so a burst beyond its training bursts still fires', () => {
+    // Idle (0) but for bursts of 10⁶–10⁸ bytes in 5 % of readings: MAD 0, so the scale is its floor.
+    const sample = Array.from({ length: 4_000 }, (_, i) => (i % 20 === 0 ? 1e6 * (1 + ((i * 7919) % 100)) : 0));
+    const model = modelOf(baseline(0, 1e-3, 4_000), sample);
+    const threshold = model.zThresholds['lab/h1'] ?? model.zThreshold;
+    expect(threshold).toBeLessThan(MAX_Z / 10);
+    const scorer = new AnomalyScorer(model);
+    expect(scorer.score('lab', 'h1', 0, [5e7, null, null, null]).score).toBeLessThan(1);
+    expect(scorer.score('lab', 'h1', 0, [1e10, null, null, null]).score).toBeGreaterThan(1);
+  });
+
+  it('holds a value its hour reached on two training days to a small |z| (a nightly job), but not one beyond it', () => {
+    const cpu = baseline(20, 2, 4_000, { lo: 18, hi: 60 });
+    const scorer = new AnomalyScorer(modelOf(cpu, Array.from({ length: 4_000 }, (_, i) => 20 + ((i * 7919) % 5) - 2)));
+    expect(Math.abs(scorer.score('lab', 'h1', 3 * HOUR, [58, null, null, null]).z ?? 0)).toBeLessThanOrEqual(RECURRING_Z);
+    expect(scorer.score('lab', 'h1', 3 * HOUR, [95, null, null, null]).score).toBeGreaterThan(1);
+  });
+
+  it('judges nothing from a baseline of too few readings, unless its region has enough (a fleet prior)', () => {
+    const young = baseline(20, 2, MIN_TRAINING_READINGS - 1);
+    const sample = Array.from({ length: 400 }, (_, i) => 20 + ((i * 7919) % 5) - 2);
+    const alone = new AnomalyScorer(modelOf(young, sample)).score('lab', 'h1', 0, [95, null, null, null]);
+    expect(alone).toMatchObject({ score: 0, metric: null, z: null });
+    const fleet = { lab: [{ median: 20, scale: 2, readings: 100_000 }, null, null, null] };
+    const judged = new AnomalyScorer(modelOf(young, sample, fleet)).score('lab', 'h1', 0, [95, null, null, null]);
+    expect(judged.score).toBeGreaterThan(1);
+    expect(judged.metric).toBe('cpu_pct');
+  });
+
+  it('still scores a model of the older format (no counts, ranges or lines: each taken as absent), and refuses an unknown one', () => {
+    const model = modelOf(baseline(20, 2, 4_000), Array.from({ length: 4_000 }, (_, i) => 20 + ((i * 7919) % 5) - 2));
+    const older = { ...model, format: 'pulse-anomaly/1' } as unknown as AnomalyModel;
+    expect(new AnomalyScorer(older).score('lab', 'h1', 0, [95, null, null, null]).score).toBeGreaterThan(1);
+    expect(() => new AnomalyScorer({ ...model, format: 'pulse-anomaly/9' } as unknown as AnomalyModel)).toThrow(/unknown format pulse-anomaly\/9/);
+  });
+
+  it('refuses a corrupt model with its reason, and accepts the older format with a note', () => {
+    const model = modelOf(baseline(20, 2, 4_000), Array.from({ length: 4_000 }, (_, i) => 20 + ((i * 7919) % 5) - 2));
+    const text = JSON.stringify(model);
+    expect(checkAnomalyModel(text)).toMatchObject({ ok: true, note: null });
+    expect(checkAnomalyModel(text.slice(0, text.length / 2))).toMatchObject({ ok: false, reason: expect.stringMatching(/^not JSON/) });
+    expect(checkAnomalyModel('[]')).toMatchObject({ ok: false, reason: expect.stringMatching(/not a JSON object/) });
+    expect(checkAnomalyModel({ ...model, zThreshold: Number.NaN })).toMatchObject({ ok: false, reason: expect.stringMatching(/zThreshold/) });
+    expect(checkAnomalyModel({ ...model, hosts: { 'lab/h1': [null] } })).toMatchObject({ ok: false, reason: expect.stringMatching(/1 baselines for 4 features/) });
+    expect(checkAnomalyModel({ ...model, forest: { trees: [], features: 2 } })).toMatchObject({ ok: false, reason: expect.stringMatching(/forest/) });
+    expect(checkAnomalyModel({ ...model, format: 'pulse-anomaly/1' })).toMatchObject({ ok: true, note: expect.stringMatching(/older model format/) });
+    expect(() => new AnomalyScorer({ ...model, zThresholds: { 'lab/h1': 0 } })).toThrow(/host threshold/);
+  });
+});

@@ -143,9 +143,13 @@ export async function trainDayModel(duck: Duck, dataDir: string, silverDays: rea
   return silver ? trainAnomalyModel(duck, { table: silver, before: dayStart(day), profileOf }) : null;
 }
 
+/** Whether `day`'s published walk-forward model still holds: there is one, and no day of its training window changed. */
+const keepsModel = (input: EpisodeInput, day: string, published: ReadonlySet<string>) =>
+  !input.full && published.has(day) && !input.dirtyDays.some((d) => inModelWindow(d, day));
+
 /** The walk-forward model of `day`: the published one when its window did not change, else trained again. */
 async function modelOf(input: EpisodeInput, day: string, published: ReadonlySet<string>, profileOf: ProfileSource): Promise<{ model: AnomalyModel | null; trained: boolean }> {
-  if (!input.full && !input.dirtyDays.some((d) => inModelWindow(d, day)) && published.has(day)) {
+  if (keepsModel(input, day, published)) {
     const stored = await input.pool.query<{ model: AnomalyModel }>('SELECT model FROM batch_day_models WHERE day = $1', [day]);
     if (stored.rows[0]) return { model: stored.rows[0].model, trained: false };
   }
@@ -184,8 +188,7 @@ async function publishedCarryBefore(pool: Pool, day: string): Promise<Carry> {
  * wants the day again.
  */
 async function lastDayUnchanged(input: EpisodeInput, day: string, modelDays: ReadonlySet<string>): Promise<boolean> {
-  if (input.full || input.previousWatermark === null || input.dirtyDays.includes(day) || !modelDays.has(day)) return false;
-  if (input.dirtyDays.some((d) => inModelWindow(d, day))) return false;
+  if (input.previousWatermark === null || input.dirtyDays.includes(day) || !keepsModel(input, day, modelDays)) return false;
   const files = await silverFiles(input.dataDir, [day]);
   if (files.length > 0) {
     const [between] = await input.duck.rows<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${sqlList(files)})

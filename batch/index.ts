@@ -2,3 +2,6 @@
 export { runBatch, computeWatermark, type BatchOptions, type BatchSummary } from './run.ts';
 export { WATERMARK_CHANNEL } from './publish.ts';
 export { GOLD_TABLES } from './views.ts';
+// DuckDB and the model training, for pulse eval and the benchmarks (the same code the batch run uses).
+export { openDuck, sqlString, type Duck } from './duck.ts';
+export { trainAnomalyModel } from './anomaly-training.ts';

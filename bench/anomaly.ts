@@ -5,11 +5,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trainAnomalyModel } from '../batch/anomaly-training.ts';
-import { openDuck } from '../batch/duck.ts';
-import { loadHistory } from '../eval/datasets.ts';
+import { openDuck, trainAnomalyModel } from '../batch/index.ts';
+import { loadHistory } from '../eval/index.ts';
 import { writeHistory } from '../generator/index.ts';
-import { AnomalyTracker } from '../speed/anomaly-tracker.ts';
+import { AnomalyTracker } from '../speed/index.ts';
 import { ANOMALY_FEATURES, AnomalyScorer, type TelemetryRecord } from '../telemetry/index.ts';
 import { formatSummary, isQuick, runCount, saveResult, summarize } from './lib/stats.ts';
 

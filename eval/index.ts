@@ -13,6 +13,7 @@ import { compareWithPublished, pulseSeries, scoringNotes, writeNabResults, type 
 
 export type { NabComparison } from './nab-report.ts';
 export type { NabSummary, NabFileSummary } from './nab-compare.ts';
+export { loadHistory } from './datasets.ts';
 export { scoreDetections, counts, type Counts, type Detection, type LabeledWindow, type WindowScores } from './windows.ts';
 
 export interface EvalOptions {

@@ -7,7 +7,7 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { sqlString, type Duck } from '../batch/duck.ts';
+import { sqlString, type Duck } from '../batch/index.ts';
 import { entityKey } from '../telemetry/index.ts';
 import { rowCount, type Dataset } from './datasets.ts';
 import { csvRecords, nabTime } from './nab-files.ts';

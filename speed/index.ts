@@ -4,4 +4,5 @@ export { ALERTS_CHANNEL, closeSilentAlerts } from './alert-tracker.ts';
 export { WATERMARK_CHANNEL, expireBefore } from './expiry.ts';
 export { REJECT_HEADERS } from './dead-letters.ts';
 export { archiveLine, runDirectoryName, type ArchiveEntry } from '../telemetry/index.ts';
+export { AnomalyTracker } from './anomaly-tracker.ts';
 export type { MetricsSnapshot } from './metrics.ts';

@@ -121,6 +121,10 @@ async function openSpeedLayer(options: SpeedLayerOptions, resources: ResourceSta
     await heartbeat();
     await retryUntilStored('dead letters', async () => sendDeadLetters(producer, dlqTopic, decoded.rejected, await (dlqPartitions ??= partitionerFor(options.kafka, dlqTopic))), context);
     const stored = await retryUntilStored('hot rows', () => store(decoded, at), context);
+    // Counted once durable: if the commit below fails, the redelivered batch finds these
+    // rows already stored, and they must not vanish from the count.
+    metrics.eventsStored += stored;
+    metrics.duplicates += decoded.valid.length - stored + decoded.duplicatesInBatch;
 
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
     resolveOffset(batch.lastOffset());
@@ -128,8 +132,6 @@ async function openSpeedLayer(options: SpeedLayerOptions, resources: ResourceSta
     metrics.committed.set(batch.partition, next);
     metrics.lag.set(batch.partition, Number(batch.offsetLag()));
     metrics.eventsIn += batch.messages.length;
-    metrics.eventsStored += stored;
-    metrics.duplicates += decoded.valid.length - stored + decoded.duplicatesInBatch;
     metrics.batches += 1;
     metrics.countRejects(countByReason(decoded.rejected));
   };

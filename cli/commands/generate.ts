@@ -67,7 +67,7 @@ export function registerGenerateCommands(program: Command, getConfig: ConfigSour
         kafka, topic: config.topic, rate: flags.rate, serversPerRegion: flags.serversPerRegion, seed: flags.seed,
         regions: flags.regions, incidentRate: flags.incidentRate, logger, ...(flags.count ? { maxEvents: flags.count } : {}),
       });
-      closeOnSignal(() => generator.close(), logger);
+      closeOnSignal(async () => void await generator.close(), logger);
       let last = 0;
       const stopReporting = every(10_000, () => {
         const { sent, rate, labels } = generator.stats();
@@ -77,7 +77,10 @@ export function registerGenerateCommands(program: Command, getConfig: ConfigSour
       logger.info({ topic: config.topic, rate: flags.rate, hosts: flags.serversPerRegion * flags.regions.length }, 'live generator running');
       await generator.done;
       stopReporting();
-      await generator.close();
+      const clean = await generator.close();
       console.log(`live: ${generator.stats().sent} events sent to ${config.topic}`);
+      // Every event is delivered; a client still stuck reconnecting (its broker was just
+      // killed) would keep its timers, and so this process, alive for minutes.
+      if (!clean) process.exit(0);
     });
 }

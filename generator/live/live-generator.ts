@@ -30,7 +30,8 @@ export interface LiveGenerator {
   readonly done: Promise<void>;
   stats(): { sent: number; rate: number; labels: number };
   setRate(rate: number): void;
-  close(): Promise<void>;
+  /** Stops and drains; resolves true when every Kafka client closed within its deadline. */
+  close(): Promise<boolean>;
 }
 
 const TICK_MS = 20;
@@ -118,7 +119,7 @@ export async function startLiveGenerator(options: LiveGeneratorOptions): Promise
   };
 
   const done = loop();
-  let closed: Promise<void> | undefined;
+  let closed: Promise<boolean> | undefined;
   return {
     ready,
     done,
@@ -128,10 +129,11 @@ export async function startLiveGenerator(options: LiveGeneratorOptions): Promise
       running = false;
       await done;
       // Everything is delivered by now; a client stuck mid-reconnect must not hold the exit.
-      await withDeadline(control.disconnect(), DISCONNECT_DEADLINE_MS, 'the control consumer\'s disconnect')
-        .catch((error: unknown) => logger?.warn({ error: rootMessage(error) }, 'control consumer did not close cleanly'));
-      await withDeadline(producer.disconnect(), DISCONNECT_DEADLINE_MS, 'the producer\'s disconnect')
-        .catch((error: unknown) => logger?.warn({ error: rootMessage(error) }, 'producer did not close cleanly'));
+      const closedWithin = (client: Consumer | Producer, what: string) => withDeadline(client.disconnect(), DISCONNECT_DEADLINE_MS, `the ${what}'s disconnect`)
+        .then(() => true, (error: unknown) => (logger?.warn({ error: rootMessage(error) }, `${what} did not close cleanly`), false));
+      const consumerClosed = await closedWithin(control, 'control consumer');
+      const producerClosed = await closedWithin(producer, 'producer');
+      return consumerClosed && producerClosed;
     })()),
   };
 }

@@ -5,7 +5,7 @@
 // Pure: the caller reads the rows and publishes what comes out.
 
 import {
-  ALERT_SILENCE_MS, ANOMALY_RULE, entityKey, initialAnomalyState, NO_HOST_ALERTS, silenceAlert, silenceHostAlerts, stepAnomaly, stepHostAlerts, THRESHOLD_RULES,
+  advanceAnomaly, ALERT_SILENCE_MS, ANOMALY_RULE, cloneAnomalyState, entityKey, initialAnomalyState, NO_HOST_ALERTS, silenceAlert, silenceHostAlerts, stepHostAlerts, THRESHOLD_RULES,
   type AlertChange, type AnomalyScorer, type HostAlerts, type HostAnomalyState, type Metric,
 } from '../telemetry/index.ts';
 
@@ -40,6 +40,7 @@ export interface DayColumns {
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
+const RULE_METRICS: readonly Metric[] = [...new Set(THRESHOLD_RULES.map((rule) => rule.metric))];
 
 const freshHost = (): HostCarry => ({ alerts: NO_HOST_ALERTS, opened: THRESHOLD_RULES.map(() => null), anomaly: null, anomalyOpened: null });
 
@@ -94,7 +95,8 @@ function stepHost(ctx: DayContext, rows: DayColumns, span: { region: string; hos
   let { alerts, anomaly, anomalyOpened } = carry;
   const opened = [...carry.opened];
   const features = (ctx.scorer?.model.features ?? []) as Metric[];
-  if (ctx.scorer && !anomaly) anomaly = initialAnomalyState(features.length);
+  // This host's own copy, advanced in place reading by reading (the carry it came from stays as it was).
+  if (ctx.scorer) anomaly = cloneAnomalyState(anomaly ?? initialAnomalyState(features.length), features.length);
   const applyRuleChanges = (changes: ReturnType<typeof stepHostAlerts>['changes']) => {
     for (const { rule, change } of changes) {
       const i = THRESHOLD_RULES.indexOf(rule);
@@ -103,12 +105,14 @@ function stepHost(ctx: DayContext, rows: DayColumns, span: { region: string; hos
       applyChange(ctx, open, rule.id, change, () => thresholdSegment(ctx, region, host, i, change.at, change.peak));
     }
   };
-  const metricColumns = Object.entries(rows.metrics) as [Metric, Float64Array][];
+  // Only the metrics a threshold rule reads: filling the others cost more than the rules.
+  const metricColumns = RULE_METRICS.flatMap((m) => (rows.metrics[m] ? [[m, rows.metrics[m]] as const] : []));
   // One reading object and one feature array, refilled for each row: the rules read them and keep nothing of them.
   const reading: { ts: number } & Partial<Record<Metric, number | null>> = { ts: 0 };
   for (const [metric] of metricColumns) reading[metric] = null;
   const featureValues: (number | null)[] = features.map(() => null);
   const featureColumns = features.map((f) => rows.metrics[f]);
+  const anomalyReading = { region, host, ts: 0, values: featureValues };
   for (let r = from; r < to; r += 1) {
     const ts = rows.ts_ms[r] as number;
     reading.ts = ts;
@@ -124,13 +128,15 @@ function stepHost(ctx: DayContext, rows: DayColumns, span: { region: string; hos
       const value = featureColumns[f]?.[r] ?? Number.NaN;
       featureValues[f] = value === value ? value : null;
     }
-    const scored = stepAnomaly(ctx.scorer, anomaly, { region, host, ts, values: featureValues }, ctx.forReadings);
-    anomaly = scored.state;
+    anomalyReading.ts = ts;
+    const scored = advanceAnomaly(ctx.scorer, anomaly, anomalyReading, ctx.forReadings);
     const { score } = scored;
     if (score.score >= 1) {
-      const value = score.metric && score.metric in reading ? reading[score.metric as Metric] ?? null : null;
+      const column = score.metric ? rows.metrics[score.metric as Metric] : undefined;
+      const value = column && column[r] === column[r] ? (column[r] as number) : null;
       ctx.points.push({ day: ctx.day, position: r, event_id: '', ts, region, host_id: host, score: score.score, metric: score.metric, value, z: score.z, reason: score.reason });
     }
+    if (scored.silenced === null && scored.change === null) continue; // most readings: no array of changes to walk
     for (const change of [scored.silenced, scored.change]) {
       if (!change) continue;
       if (change.type === 'fired') {

@@ -6,7 +6,7 @@
 
 import type { Pool, PoolClient } from '../infra/index.ts';
 import {
-  ANOMALY_RULE, AnomalyScorer, INACTIVE, initialAnomalyState, stepAnomaly, type AnomalyModel, type AnomalyScore, type HostAnomalyState, type Metric,
+  advanceAnomaly, ANOMALY_RULE, AnomalyScorer, cloneAnomalyState, INACTIVE, initialAnomalyState, type AnomalyModel, type AnomalyScore, type HostAnomalyState, type Metric,
   type TelemetryRecord,
 } from '../telemetry/index.ts';
 import type { AlertOp } from './alert-tracker.ts';
@@ -59,15 +59,30 @@ export class AnomalyTracker {
     const scorer = this.scorer;
     if (!scorer || records.length === 0) return EMPTY_PLAN;
     const features = scorer.model.features as Metric[];
+    // Each host's state is copied on its first reading in the plan and then advanced in
+    // place: the committed states stay as they were until commit (a retried batch must not
+    // advance a host twice), and a host's later readings copy nothing.
+    const planned = new Map<string, Map<string, HostAnomalyState>>();
     const states = new Map<string, HostAnomalyState>();
     const ops: AlertOp[] = [];
     const points: AnomalyPoint[] = [];
+    const values: (number | null)[] = features.map(() => null);
+    const reading = { region: '', host: '', ts: 0, values };
     for (const record of records) {
-      const key = keyOf(record.region, record.host_id);
-      const before = states.get(key) ?? this.states.get(key) ?? initialAnomalyState(features.length);
-      const values = features.map((f) => record[f]);
-      const { state, score, change, silenced } = stepAnomaly(scorer, before, { region: record.region, host: record.host_id, ts: record.ts, values }, this.forReadings);
-      states.set(key, state);
+      let byHost = planned.get(record.region);
+      if (!byHost) planned.set(record.region, (byHost = new Map()));
+      let state = byHost.get(record.host_id);
+      if (!state) {
+        const key = keyOf(record.region, record.host_id);
+        state = cloneAnomalyState(this.states.get(key) ?? initialAnomalyState(features.length), features.length);
+        byHost.set(record.host_id, state);
+        states.set(key, state);
+      }
+      for (let f = 0; f < features.length; f += 1) values[f] = record[features[f] as Metric] ?? null;
+      reading.region = record.region;
+      reading.host = record.host_id;
+      reading.ts = record.ts;
+      const { score, change, silenced } = advanceAnomaly(scorer, state, reading, this.forReadings);
       if (score.score >= 1) points.push({ record, score });
       if (silenced) ops.push({ region: record.region, host_id: record.host_id, kind: 'anomaly', change: silenced, rule: { ...ANOMALY_RULE, metric: features[0] as Metric, severity: 'warning' } });
       if (change) {

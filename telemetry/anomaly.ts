@@ -10,10 +10,8 @@
 // MIN_TRAINING_READINGS readings judges nothing: its region's does if that has enough (a fleet
 // prior), else the reading is not judged (score 0, no metric), as a few hours cannot say what normal is.
 
-import { INACTIVE, silenceAlert, stepAlert, type AlertChange, type AlertState } from './alerts.ts';
 import { compileForest, compiledScore, type CompiledForest, type IsolationForest } from './isolation-forest.ts';
 import { conditionedZ, type Conditioning } from './anomaly-conditioning.ts';
-import { stepDrift } from './anomaly-drift.ts';
 import { checkAnomalyModel } from './anomaly-model-check.ts';
 import type { Metric } from './record.ts';
 
@@ -140,9 +138,11 @@ export function longRunOf(values: Float64Array, from: number, to: number): numbe
   return runs.length === 0 ? null : sortedQuantile(runs.sort((a, b) => a - b), 0.999);
 }
 
-/** Readings in a row with one value before a sensor counts as stuck: twice its long runs in training, at least 6. */
+/** The fewest readings in a row with one value that can make a stuck sensor. */
+export const MIN_FLATLINE_RUN = 6;
+/** Readings in a row with one value before a sensor counts as stuck: twice its long runs in training, at least MIN_FLATLINE_RUN. */
 export function flatlineRunLength(longRun: number): number {
-  return Math.max(6, 2 * longRun);
+  return Math.max(MIN_FLATLINE_RUN, 2 * longRun);
 }
 
 /** A model ready to score: the forest compiled once, run lengths derived once. */
@@ -192,16 +192,22 @@ export class AnomalyScorer {
 
   /** Robust z of each feature into `out` (0 where unknown); returns the most deviating feature. */
   standardize(region: string, host: string, ts: number, values: readonly (number | null)[], out: Float64Array): { index: number; z: number } | null {
-    return this.standardizeFor(this.entity(region, host), ts, values, out);
+    const index = this.standardizeFor(this.entity(region, host), ts, values, out);
+    return index < 0 ? null : { index, z: out[index] as number };
   }
 
-  private standardizeFor(entity: Entity, ts: number, values: readonly (number | null)[], out: Float64Array): { index: number; z: number } | null {
+  /** Fills `out` (0 where unknown) and returns the index of the most deviating feature, -1 if none had a z: every reading runs this, so it allocates nothing. */
+  private standardizeFor(entity: Entity, ts: number, values: readonly (number | null)[], out: Float64Array): number {
     const hour = utcHour(ts);
-    let worst: { index: number; z: number } | null = null;
+    let worst = -1;
+    let worstAbs = -1;
     for (let i = 0; i < out.length; i += 1) {
       const z = this.featureZ(entity, hour, i, values);
       out[i] = z ?? 0;
-      if (z !== null && (worst === null || Math.abs(z) > Math.abs(worst.z))) worst = { index: i, z };
+      if (z !== null && Math.abs(z) > worstAbs) {
+        worst = i;
+        worstAbs = Math.abs(z);
+      }
     }
     return worst;
   }
@@ -235,7 +241,8 @@ export class AnomalyScorer {
   score(region: string, host: string, ts: number, values: readonly (number | null)[]): AnomalyScore {
     const entity = this.entity(region, host);
     const worst = this.standardizeFor(entity, ts, values, this.row);
-    const deviation = Math.abs(worst?.z ?? 0);
+    const z = worst < 0 ? null : (this.row[worst] as number);
+    const deviation = Math.abs(z ?? 0);
     // The forest may flag an unusual combination, but only where some metric is off by 3σ or
     // more: alone it fires on unremarkable points at the edge of the training cloud. Below
     // 2.25σ its part could not reach the clear level (0.75) either, so it is not consulted:
@@ -243,7 +250,7 @@ export class AnomalyScorer {
     const isolation = deviation >= MIN_ISOLATED_Z * ANOMALY_CLEAR_BELOW ? compiledScore(this.forest, this.row) : null;
     const isolated = isolation === null ? 0 : Math.min(isolation / this.model.isolationThreshold, deviation / MIN_ISOLATED_Z);
     const score = Math.max(isolated, deviation / entity.zThreshold);
-    return { score, isolation, metric: worst ? (this.model.features[worst.index] as string) : null, z: worst?.z ?? null, reason: 'isolation' };
+    return { score, isolation, metric: worst < 0 ? null : (this.model.features[worst] as string), z, reason: 'isolation' };
   }
 
   /** Readings in a row with this unchanged value that mark this host's feature as stuck. */
@@ -258,51 +265,6 @@ interface Entity { hosts: (FeatureBaseline | null)[] | null; region: (Spread | n
 
 /** Whether a baseline rests on enough readings to judge (format 1 kept no count: yes). */
 const trained = (spread: Spread) => (spread.readings ?? MIN_TRAINING_READINGS) >= MIN_TRAINING_READINGS;
-
-/** Anomaly alerts share the threshold alerts' lifecycle, on the score's scale. */
-export const ANOMALY_RULE = { id: 'anomaly', fireAbove: 1, clearBelow: ANOMALY_CLEAR_BELOW } as const;
-
-/**
- * Where one host stands: its anomaly alert, how long each feature has repeated, and each
- * feature's shift sums (`drift[2i]` up, `drift[2i + 1]` down, in σ; absent in states saved
- * before they existed, read as 0).
- */
-export interface HostAnomalyState { alert: AlertState; last: (number | null)[]; runs: number[]; lastSeen: number | null; drift?: number[] }
-
-export function initialAnomalyState(features: number): HostAnomalyState {
-  return {
-    alert: INACTIVE, last: new Array<number | null>(features).fill(null), runs: new Array<number>(features).fill(0), lastSeen: null,
-    drift: new Array<number>(2 * features).fill(0),
-  };
-}
-
-/**
- * One reading's effect: its score (a stuck feature outranks the forest), and the anomaly
- * alert stepped with the same pending/firing/resolved lifecycle as threshold alerts.
- * `silenced` is the resolution of an alert the host's silence before this reading ended.
- */
-export function stepAnomaly(
-  scorer: AnomalyScorer, state: HostAnomalyState, reading: { region: string; host: string; ts: number; values: readonly (number | null)[] }, forReadings: number,
-): { state: HostAnomalyState; score: AnomalyScore; change: AlertChange | null; silenced: AlertChange | null } {
-  // A host that fell silent ends its anomaly alert as it ends threshold alerts (alerts.ts).
-  const silenced = silenceAlert(state.alert, state.lastSeen, reading.ts);
-  const last = state.last.slice();
-  const runs = state.runs.slice();
-  const drift = state.drift?.length === 2 * reading.values.length ? state.drift.slice() : new Array<number>(2 * reading.values.length).fill(0);
-  let score = scorer.score(reading.region, reading.host, reading.ts, reading.values);
-  for (let i = 0; i < reading.values.length; i += 1) {
-    const value = reading.values[i] ?? null;
-    runs[i] = value === null ? 0 : value === last[i] ? (runs[i] as number) + 1 : 1;
-    last[i] = value;
-    const shifted = stepDrift(drift, i, value === null ? null : scorer.lastZ(i));
-    if (shifted >= 1 && shifted > score.score) score = { ...score, score: shifted, metric: scorer.model.features[i] as string, z: scorer.lastZ(i), reason: 'shift' };
-    const stuck = (runs[i] as number) / scorer.runLength(reading.region, reading.host, i, value);
-    if (stuck >= 1 && stuck > score.score) score = { ...score, score: stuck, metric: scorer.model.features[i] as string, z: 0, reason: 'flatline' };
-  }
-  const stepped = stepAlert(silenced.state, ANOMALY_RULE, score.score, reading.ts, score.score >= ANOMALY_SEVERE ? 1 : forReadings);
-  const lastSeen = Math.max(state.lastSeen ?? Number.NEGATIVE_INFINITY, reading.ts);
-  return { state: { alert: stepped.state, last, runs, lastSeen, drift }, score, change: stepped.change, silenced: silenced.change };
-}
 
 /** The q-quantile (discrete, upper) of ascending `sorted`; 1 when empty. */
 export function sortedQuantile(sorted: ArrayLike<number>, q: number): number {

@@ -12,6 +12,7 @@ export { CONVERSIONS, EPOCH_MILLIS_THRESHOLD, draftFromSpec, type Draft, type Dr
 export * from './control.ts';
 export * from './isolation-forest.ts';
 export * from './anomaly.ts';
+export * from './anomaly-step.ts';
 export * from './anomaly-assemble.ts';
 export * from './anomaly-drift.ts';
 export * from './anomaly-conditioning.ts';

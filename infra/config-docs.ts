@@ -64,7 +64,7 @@ export const VARIABLE_DOCS: Readonly<Record<EnvVariable, VariableDoc>> = {
   PULSE_DB_SCHEMA: { group: 'postgres', meaning: 'PostgreSQL schema holding Pulse\'s tables' },
   PULSE_DATA_DIR: {
     group: 'process',
-    meaning: 'runtime data: history, cold archives, silver, quarantine, local stack state ([data/README.md](../data/README.md))',
+    meaning: 'runtime data: history, cold archives, silver, quarantine, local stack state ([architecture.md](architecture.md#the-data-layout))',
   },
   PORT: { group: 'process', meaning: 'HTTP port of the serving layer and dashboard' },
   LOG_LEVEL: { group: 'process', meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`; logs are JSON lines on stderr' },

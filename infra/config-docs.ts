@@ -44,7 +44,7 @@ export const VARIABLE_DOCS: Readonly<Record<EnvVariable, VariableDoc>> = {
   KAFKA_SSL_CA_FILE: { group: 'kafka', meaning: 'PEM file of the CA that signed the brokers\' certificates', unset: 'the system\'s roots' },
   KAFKA_SSL_CERT_FILE: {
     group: 'kafka',
-    meaning: 'PEM client certificate, for brokers that require mutual TLS; with `KAFKA_SSL_KEY_FILE` (both or neither)',
+    meaning: 'PEM client certificate, for brokers that require mutual TLS (Aiven\'s default); with `KAFKA_SSL_KEY_FILE` (both or neither)',
   },
   KAFKA_SSL_KEY_FILE: { group: 'kafka', meaning: 'PEM private key of the client certificate' },
   KAFKA_SSL_KEY_PASSWORD: { group: 'kafka', meaning: 'passphrase of an encrypted `KAFKA_SSL_KEY_FILE`; never logged' },

@@ -54,8 +54,11 @@ const duration = (fallback: string) => z.string().default(fallback).transform((t
   return ms;
 });
 
-/** Every variable Pulse reads, with its default. README's config table mirrors this. */
-const ENV_SCHEMA = z.object({
+/**
+ * Every variable Pulse reads, with its default. docs/configuration.md is generated from this
+ * and the descriptions in config-docs.ts (`npm run docs:config`).
+ */
+export const ENV_SCHEMA = z.object({
   /** Kafka bootstrap brokers. */
   KAFKA_BROKERS: z.string().default('localhost:9092').transform(brokerList),
   /** Kafka's security protocol (unset: SASL_SSL when KAFKA_SASL_MECHANISM is set, SSL when a KAFKA_SSL_* file is, else PLAINTEXT). */
@@ -117,6 +120,9 @@ const ENV_SCHEMA = z.object({
   /** DuckDB memory limit of a batch run; it spills to $PULSE_DATA_DIR/batch beyond it. */
   PULSE_BATCH_MEMORY: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'expected a size such as 512MB or 2GB').default('2GB'),
 });
+
+/** The name of a variable ENV_SCHEMA reads. */
+export type EnvVariable = keyof typeof ENV_SCHEMA.shape;
 
 export interface Config {
   readonly kafkaBrokers: readonly string[];

@@ -20,7 +20,7 @@ export type ConfigSource = () => Config;
 
 export function buildProgram(getConfig: ConfigSource): Command {
   const program = new Command('pulse')
-    .description('Pulse: a Lambda-architecture telemetry pipeline (Kafka, DuckDB, PostgreSQL).\nConfiguration comes from environment variables; see README.md.')
+    .description('Pulse: a Lambda-architecture telemetry pipeline (Kafka, DuckDB, PostgreSQL).\nConfiguration comes from environment variables; see docs/configuration.md.')
     .version(version, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

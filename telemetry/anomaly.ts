@@ -23,7 +23,7 @@ export const ANOMALY_FEATURES: readonly Metric[] = ['cpu_pct', 'mem_pct', 'temp_
 /**
  * Share of training readings taken as anomalous: sets the thresholds. The original model used
  * 0.01 on a handful of readings; at one reading per host per minute that flags ~14 a day per
- * host, so Pulse defaults to 0.001 (see `pulse eval` figures in the README).
+ * host, so Pulse defaults to 0.001 (see the `pulse eval` figures in bench/RESULTS.md).
  */
 export const DEFAULT_CONTAMINATION = 0.001;
 /** 1.4826 × MAD estimates the standard deviation of normally distributed data. */

@@ -10,7 +10,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, freePortPair, packageRoot } from '../infra/index.ts';
-import { launchBrowser } from '../test/support/browser.ts';
+import { launchBrowser } from '../test/support/index.ts';
 import { formatSummary, isQuick, percentile, runCount, saveResult, summarize } from './lib/stats.ts';
 
 const quick = isQuick();

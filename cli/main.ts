@@ -14,10 +14,9 @@ import { registerSpeedCommand } from './commands/speed.ts';
 import { registerStackCommands } from './commands/stack.ts';
 import { registerUpCommand } from './commands/up.ts';
 import { version } from './version.ts';
+import type { ConfigSource } from './config-source.ts';
 
 /** Config is loaded lazily so `--help` works even with a broken environment. */
-export type ConfigSource = () => Config;
-
 export function buildProgram(getConfig: ConfigSource): Command {
   const program = new Command('pulse')
     .description('Pulse: a Lambda-architecture telemetry pipeline (Kafka, DuckDB, PostgreSQL).\nConfiguration comes from environment variables; see docs/configuration.md.')

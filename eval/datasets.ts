@@ -4,10 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Duck } from '../batch/duck.ts';
-import { stageFiles } from '../batch/absorb.ts';
-import { silverSql } from '../batch/silver.ts';
-import { historyFiles } from '../batch/sources.ts';
+import { historyFiles, silverSql, stageFiles, type Duck } from '../batch/index.ts';
 import { entityKey } from '../telemetry/index.ts';
 import type { LabeledWindow } from './windows.ts';
 

@@ -2,7 +2,7 @@
 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDuck } from '../batch/duck.ts';
+import { openDuck } from '../batch/index.ts';
 import { ANOMALY_FEATURES, DEFAULT_FOR_READINGS } from '../telemetry/index.ts';
 import { INCIDENT_METRIC } from '../generator/index.ts';
 import { loadHistory, type Dataset } from './datasets.ts';

@@ -2,8 +2,7 @@
 // each day boundary, and the speed layer scores the following day's readings in time order
 // with that model, carrying each host's detector state across model refreshes.
 
-import { profileFromTable, trainAnomalyModel } from '../batch/anomaly-training.ts';
-import { sqlIdentifier as ident, type Duck } from '../batch/duck.ts';
+import { profileFromTable, sqlIdentifier as ident, trainAnomalyModel, type Duck } from '../batch/index.ts';
 import { AnomalyScorer, entityKey, initialAnomalyState, stepAnomaly, type DayProfile, type HostAnomalyState } from '../telemetry/index.ts';
 import type { Detection } from './windows.ts';
 

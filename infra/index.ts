@@ -4,6 +4,9 @@ export { loadConfig, parseDuration, redactDatabaseUrl, type Config } from './con
 export { PulseError, isPulseError, rootMessage, ERROR_CODES, type ErrorCode } from './errors.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { packageRoot } from './paths.ts';
+// The local launchers themselves, for tests that need private brokers and servers (pulse stack uses them through stack.ts).
+export { localKafkaPid, newClusterId, startLocalKafka, startLocalKafkaCluster, stopLocalKafka, type LocalKafkaOptions, type SecureListener } from './kafka/local-broker.ts';
+export { startLocalPostgres, stopLocalPostgres, type LocalPostgresOptions } from './postgres/local-server.ts';
 export { silenceKnownWarnings } from './warnings.ts';
 export { planStack, stackUp, stackDown, stackStatus, installStack, type StackPlan, type StackState } from './stack.ts';
 export { createKafka, probeKafka, requireKafka, ensureTopics, type KafkaConnection } from './kafka/client.ts';

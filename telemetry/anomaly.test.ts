@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nightlyBackupModel } from '../test/support/anomaly-model.ts';
+import { nightlyBackupModel } from '../test/support/index.ts';
 import {
   AnomalyScorer, flatlineRunLength, initialAnomalyState, longRunOf, stepAnomaly, utcHour, type AnomalyModel, type HostAnomalyState,
 } from './index.ts';

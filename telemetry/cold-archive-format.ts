@@ -2,7 +2,6 @@
 // and the batch layer that reads them: folder and file names, the in-progress marker, and
 // the JSON envelope around each raw Kafka message. Pure: names and lines, no file system.
 
-import { isUtf8 } from 'node:buffer';
 import { SCHEMA_HEADER } from './schemas.ts';
 
 /** One consumed Kafka message, as the speed layer archives it. */
@@ -44,6 +43,19 @@ export function archiveHourOf(path: string): number | null {
   return match ? Date.parse(`${match[1]}T${match[2]}:00:00Z`) : null;
 }
 
+// Fatal: bytes that are not UTF-8 throw instead of becoming U+FFFD; ignoreBOM keeps a leading
+// BOM, as Buffer's toString does. (TextDecoder, not node:buffer, keeps telemetry/ loadable in a browser.)
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The bytes as text when they are valid UTF-8, else null. */
+function utf8Text(bytes: Uint8Array): string | null {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
 /** The archive line of one message: the payload as text when it is UTF-8, else base64. */
 export function archiveLine(entry: ArchiveEntry): string {
   const line: Record<string, unknown> = {
@@ -51,7 +63,10 @@ export function archiveLine(entry: ArchiveEntry): string {
     key: entry.key ? entry.key.toString('utf8') : null, headers: entry.headers,
   };
   if (entry.value === null) line['value'] = null;
-  else if (isUtf8(entry.value)) line['value'] = entry.value.toString('utf8');
-  else line['value_b64'] = entry.value.toString('base64');
+  else {
+    const text = utf8Text(entry.value);
+    if (text !== null) line['value'] = text;
+    else line['value_b64'] = entry.value.toString('base64');
+  }
   return `${JSON.stringify(line)}\n`;
 }

@@ -7,12 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch } from '../batch/index.ts';
-import { writeHistory } from '../generator/index.ts';
+import { incidentReadings, writeHistory } from '../generator/index.ts';
 import { ensureTopics } from '../infra/index.ts';
 import { startServing } from '../serving/index.ts';
 import { startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
 import { ANOMALY_FEATURES, type AnomalyModel } from '../telemetry/index.ts';
-import { incidentReadings } from './support/incident-readings.ts';
 import { isolatedSchema, testBrokers, testDatabaseUrl, testKafka, uniqueName, type IsolatedSchema } from './support/isolation.ts';
 import { produce, waitFor } from './support/telemetry-fixtures.ts';
 

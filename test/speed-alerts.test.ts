@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch } from '../batch/index.ts';
 import { ensureTopics } from '../infra/index.ts';
 import { startServing } from '../serving/index.ts';
-import { incidentReadings } from './support/incident-readings.ts';
+import { incidentReadings } from '../generator/index.ts';
 import { ALERTS_CHANNEL, closeSilentAlerts, startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
 import { SCHEMA_HEADER } from '../telemetry/index.ts';
 import { isolatedSchema, testDatabaseUrl, testKafka, uniqueName, type IsolatedSchema } from './support/isolation.ts';

@@ -4,7 +4,7 @@
 // recorded. Consumers report progress as per-partition next offsets.
 
 import type { Kafka, Message } from 'kafkajs';
-import { LiveFleet } from '../../generator/live/live-fleet.ts';
+import { LiveFleet } from '../../generator/index.ts';
 import { SCHEMA_HEADER } from '../../telemetry/index.ts';
 import { percentile } from './stats.ts';
 

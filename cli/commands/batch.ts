@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createLogger, createPool, prepareSchema, type Config, type Logger } from '../../infra/index.ts';
 import { closeOnSignal } from '../lifecycle.ts';
-import type { ConfigSource } from '../main.ts';
+import type { ConfigSource } from '../config-source.ts';
 import { duration } from '../options.ts';
 
 function printSummary(summary: import('../../batch/index.ts').BatchSummary): void {

@@ -4,7 +4,7 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Counts, EvalReport } from '../../eval/index.ts';
-import type { ConfigSource } from '../main.ts';
+import type { ConfigSource } from '../config-source.ts';
 import { nonNegativeNumber, positiveInt } from '../options.ts';
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { HISTORY_REGIONS, type HistoryRegion } from '../../telemetry/index.ts';
 import { createKafka, createLogger, ensurePulseTopics, requireKafka } from '../../infra/index.ts';
 import { closeOnSignal, every } from '../lifecycle.ts';
-import type { ConfigSource } from '../main.ts';
+import type { ConfigSource } from '../config-source.ts';
 import { instant, integer, nonNegativeNumber, positiveInt, regionList, todayUtc } from '../options.ts';
 import { progressBar } from '../progress.ts';
 

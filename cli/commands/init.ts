@@ -10,7 +10,7 @@ import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'nod
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createKafka, createLogger, createPool, ensurePulseTopics, prepareSchema, requireKafka, type Config, type Logger } from '../../infra/index.ts';
-import type { ConfigSource } from '../main.ts';
+import type { ConfigSource } from '../config-source.ts';
 import { positiveInt } from '../options.ts';
 import { runToCompletion } from '../supervisor.ts';
 

@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { createPool, migrate, requirePostgres } from '../../infra/index.ts';
-import type { ConfigSource } from '../main.ts';
+import type { ConfigSource } from '../config-source.ts';
 
 export function registerMigrateCommand(program: Command, getConfig: ConfigSource): void {
   program.command('migrate')

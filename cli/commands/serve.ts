@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { createLogger, prepareSchema } from '../../infra/index.ts';
 import { closeOnSignal } from '../lifecycle.ts';
-import type { ConfigSource } from '../main.ts';
+import type { ConfigSource } from '../config-source.ts';
 
 export function registerServeCommand(program: Command, getConfig: ConfigSource): void {
   program.command('serve')

@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { createKafka, createLogger, ensurePulseTopics, requireKafka, type Config } from '../../infra/index.ts';
 import { isValidRegion } from '../../telemetry/index.ts';
 import { closeOnSignal, every } from '../lifecycle.ts';
-import type { ConfigSource } from '../main.ts';
+import type { ConfigSource } from '../config-source.ts';
 import { positiveInt } from '../options.ts';
 
 function region(value: string): string {

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { createKafka, createLogger, ensurePulseTopics, prepareSchema, requireKafka } from '../../infra/index.ts';
 import { closeOnSignal } from '../lifecycle.ts';
-import type { ConfigSource } from '../main.ts';
+import type { ConfigSource } from '../config-source.ts';
 import { positiveInt } from '../options.ts';
 
 export function registerSpeedCommand(program: Command, getConfig: ConfigSource): void {

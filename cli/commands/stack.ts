@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { createLogger, installStack, planStack, stackDown, stackStatus, stackUp, type StackState } from '../../infra/index.ts';
-import type { ConfigSource } from '../main.ts';
+import type { ConfigSource } from '../config-source.ts';
 
 function printState(state: StackState): boolean {
   for (const [name, s] of Object.entries(state)) {

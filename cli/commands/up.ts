@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { createLogger, planStack, stackDown, stackUp } from '../../infra/index.ts';
 import { initialize } from './init.ts';
-import type { ConfigSource } from '../main.ts';
+import type { ConfigSource } from '../config-source.ts';
 import { nonNegativeNumber, positiveInt } from '../options.ts';
 import { supervise, type Supervised } from '../supervisor.ts';
 

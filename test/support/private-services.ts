@@ -5,9 +5,10 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, freePortPair, loadConfig } from '../../infra/index.ts';
-import { localKafkaPid, newClusterId, startLocalKafka, startLocalKafkaCluster, stopLocalKafka, type LocalKafkaOptions, type SecureListener } from '../../infra/kafka/local-broker.ts';
-import { startLocalPostgres, stopLocalPostgres, type LocalPostgresOptions } from '../../infra/postgres/local-server.ts';
+import {
+  freePort, freePortPair, loadConfig, localKafkaPid, newClusterId, startLocalKafka, startLocalKafkaCluster, startLocalPostgres, stopLocalKafka, stopLocalPostgres,
+  type LocalKafkaOptions, type LocalPostgresOptions, type SecureListener,
+} from '../../infra/index.ts';
 
 export interface PrivateService {
   /** KAFKA_BROKERS or DATABASE_URL of this service. */

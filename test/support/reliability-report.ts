@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { packageRoot } from '../../infra/paths.ts';
+import { packageRoot } from '../../infra/index.ts';
 import { latestRunDir, readScenarioResults, RESULTS_DIR, type ScenarioResult } from './reliability.ts';
 
 export const REPORT_PATH = join(packageRoot, 'docs', 'RELIABILITY.md');

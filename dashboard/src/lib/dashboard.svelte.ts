@@ -3,7 +3,7 @@
 // Events, and the playback that replaces live data in every panel while it runs. A failed
 // request or a lost stream shows as a banner and clears by itself once the API answers.
 
-import { isCritical } from '../../../telemetry/alerts.ts';
+import { isCritical } from '../../../telemetry/index.ts';
 import { getJson, query, Requests, type Json } from './api.ts';
 import { Playback } from './playback.svelte.ts';
 import { groupSeries, type Series } from './series.ts';

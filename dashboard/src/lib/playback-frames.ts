@@ -3,7 +3,7 @@
 // host, and the alerts open at that moment. Pure functions of the data and the cursor, so
 // a frame costs a pass over one bucket's hosts, never a request.
 
-import { cpuLevel, CPU_LEVELS } from '../../../telemetry/alerts.ts';
+import { cpuLevel, CPU_LEVELS } from '../../../telemetry/index.ts';
 
 /** One host's bucket: averages of its readings in [t, t + step). */
 export interface HostBucket { host: string; region: string; t: number; n: number; cpu: number | null; temp: number | null; power: number | null }

@@ -1,16 +1,17 @@
 // One host's readings every minute over four hours with a single incident of the given
-// kind in the middle, encoded as the live generator encodes them, with its label. They fall
-// on the host's own sampling instants (its phase within the minute), as the history of the
-// same fleet samples it: where that history covers the hours, a batch run deduplicates the
-// two (the live copy wins) instead of interleaving two readings a minute.
+// kind in the middle, encoded as the live generator encodes them, with its label: what the
+// tests of the detectors feed the speed layer. They fall on the host's own sampling instants
+// (its phase within the minute), as the history of the same fleet samples it: where that
+// history covers the hours, a batch run deduplicates the two (the live copy wins) instead of
+// interleaving two readings a minute.
 
 import type { Message } from 'kafkajs';
-import { hostProfile } from '../../generator/signals/fleet.ts';
-import { HostModel } from '../../generator/signals/host-model.ts';
-import { drawIncident, toLabel, type IncidentKind, type IncidentLabel } from '../../generator/signals/incidents.ts';
-import { schemaFor, toNativeRecord } from '../../generator/signals/native-records.ts';
-import { createRandom } from '../../generator/signals/random.ts';
 import { SCHEMA_HEADER } from '../../telemetry/index.ts';
+import { hostProfile } from './fleet.ts';
+import { HostModel } from './host-model.ts';
+import { drawIncident, toLabel, type IncidentKind, type IncidentLabel } from './incidents.ts';
+import { schemaFor, toNativeRecord } from './native-records.ts';
+import { createRandom } from './random.ts';
 
 export function incidentReadings(kind: IncidentKind, from: number): { messages: Message[]; host: string; label: IncidentLabel } {
   const profile = { ...hostProfile('germany', 7, 99, 60), nightlyBackup: false };

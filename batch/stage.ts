@@ -160,16 +160,20 @@ async function stageJsonLines(duck: Duck, kind: SourceKind, files: SourceFile[],
   const envelope = kind === 'archive'
     ? `SELECT source_file, coalesce('partition ' || e[1] || ' offset ' || e[2], locator) AS locator, e[3] AS payload, e[4] AS tag, line AS raw
        FROM (SELECT *, TRY(json_extract_string(line, ${sqlList([...ENVELOPE_PATHS])})) AS e FROM json_lines)` // TRY: NULL for a line that is not JSON
-    : 'SELECT source_file, locator, line AS payload, NULL::VARCHAR AS tag, line AS raw FROM json_lines';
-  await duck.run(`CREATE OR REPLACE TEMP TABLE checked AS ${payloadSql(`(${envelope})`, 'payload', 'tag', ['source_file', 'locator', 'raw'])}`);
+    : 'SELECT source_file, locator, line AS payload, NULL::VARCHAR AS tag FROM json_lines';
+  // A history line is its payload: `checked` keeps that text once, and the lines go as soon as
+  // it is built (at 10 M rows, three copies of every line were the run's peak memory).
+  const raw = kind === 'archive' ? 'raw' : 'payload';
+  await duck.run(`CREATE OR REPLACE TEMP TABLE checked AS ${payloadSql(`(${envelope})`, 'payload', 'tag', kind === 'archive' ? ['source_file', 'locator', 'raw'] : ['source_file', 'locator'])}`);
+  await duck.run('DROP TABLE json_lines');
   await duck.run(`INSERT INTO staged (source_kind, source_file, locator, reason, raw)
-    SELECT ${sqlString(kind)}, source_file, locator, payload_reason, raw FROM checked WHERE payload_reason IS NOT NULL`);
+    SELECT ${sqlString(kind)}, source_file, locator, payload_reason, ${raw} FROM checked WHERE payload_reason IS NOT NULL`);
   for (const schema of SCHEMAS) {
     const fields = fieldsRead(schema);
-    const input = `(SELECT *, ${jsonFieldColumns('payload', fields)} FROM checked WHERE payload_reason IS NULL AND schema_tag = ${sqlString(schema.tag)})`;
+    const input = `(SELECT *, ${kind === 'archive' ? '' : 'payload AS raw, '}${jsonFieldColumns('payload', fields)} FROM checked WHERE payload_reason IS NULL AND schema_tag = ${sqlString(schema.tag)})`;
     await insertNormalized(duck, kind, schema, input, jsonFieldAccess(fields), kind === 'history' ? 'history' : null, clock);
   }
-  await duck.run('DROP TABLE checked; DROP TABLE json_lines');
+  await duck.run('DROP TABLE checked');
   return failed;
 }
 

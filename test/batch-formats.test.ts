@@ -73,6 +73,8 @@ describe('history files of every supported shape, and one that is not', () => {
     expect(files.map((f) => f.reason)).toEqual(['unsupported_format']);
     const rows = (await readFile(join(summary.quarantineDir, 'rows.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((r) => [r.locator, r.reason]).sort()).toEqual([['element 21', 'unknown_schema'], ['line 11', 'not_json']]);
+    // Each with the text it was refused for, as it was in its file.
+    expect(Object.fromEntries(rows.map((r) => [r.locator, r.raw]))).toEqual({ 'element 21': '{"hello":"world"}', 'line 11': 'not json' });
   });
 
   it('serves the old views or the new ones to a query running while a run publishes, never a mix', async () => {

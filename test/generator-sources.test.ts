@@ -69,11 +69,20 @@ describe('pulse bridge', () => {
   const dlqTopic = uniqueName('dlq');
   beforeAll(async () => ensureTopics(kafka, [{ topic, numPartitions: 3 }, { topic: dlqTopic, numPartitions: 1 }]));
 
-  /** A stand-in for the original system's server: writes lines to each client, then hangs up. */
-  function serve(port: number, lines: string[]): Promise<Server> {
+  /**
+   * A stand-in for the original system's server: writes its lines to the first client, hangs
+   * up and goes away (`gone`). Serving every client would race the bridge's reconnect (50 ms)
+   * against the test noticing the lines arrived, and send them twice.
+   */
+  function serveOnce(port: number, lines: string[]): Promise<{ gone: Promise<void> }> {
     return new Promise((resolve) => {
-      const server = createServer((socket: Socket) => socket.end(lines.map((l) => `${l}\n`).join('')));
-      server.listen(port, '127.0.0.1', () => resolve(server));
+      let gone!: () => void;
+      const closed = new Promise<void>((r) => (gone = r));
+      const server: Server = createServer((socket: Socket) => {
+        server.close(() => gone());
+        socket.end(lines.map((l) => `${l}\n`).join(''));
+      });
+      server.listen(port, '127.0.0.1', () => resolve({ gone: closed }));
     });
   }
 
@@ -84,16 +93,16 @@ describe('pulse bridge', () => {
     const received = await collect(topic);
     const dead = await collect(dlqTopic);
 
-    let server = await serve(port, first);
+    const firstServer = await serveOnce(port, first);
     const bridge = await startBridge({ kafka, topic, dlqTopic, host: '127.0.0.1', port, minBackoffMs: 50, maxBackoffMs: 200 });
     await waitFor(() => received.length >= first.length, 15_000);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await firstServer.gone;
     await new Promise((r) => setTimeout(r, 500)); // the server is away: the bridge keeps retrying
-    server = await serve(port, second);
+    const secondServer = await serveOnce(port, second);
     await waitFor(() => received.length >= first.length + 2 && dead.length >= 1, 15_000);
+    await secondServer.gone;
     const stats = bridge.stats();
     await bridge.close();
-    server.close();
 
     expect(received.map((m) => m.value).sort()).toEqual([...first, ...second.slice(0, 2)].sort());
     expect(received.every((m) => m.headers[SCHEMA_HEADER] === 'legacy/v1')).toBe(true);

@@ -51,27 +51,40 @@ export interface PrivateKafkaCluster {
   destroy: () => Promise<void>;
 }
 
-/** A KRaft cluster of `size` nodes (replication factor 3, min.insync.replicas 2 at size 3). */
-export async function privateKafkaCluster(size: number): Promise<PrivateKafkaCluster> {
-  const dir = await stateDir('pulse-private-cluster-');
-  const ports: number[] = [];
-  for (let i = 0; i < size; i++) ports.push(await freePortPair());
-  const clusterId = newClusterId();
-  const nodes: LocalKafkaOptions[] = ports.map((port, i) => ({
-    dir: join(dir, `kafka-${i + 1}`), port, controllerPort: port + 1, cacheDir: cacheDir(), heapMb: 320,
-    cluster: { nodeId: i + 1, controllerPorts: ports.map((p) => p + 1), clusterId },
-  }));
-  await startLocalKafkaCluster(nodes);
-  return {
-    address: ports.map((p) => `127.0.0.1:${p}`).join(','),
-    nodes: nodes.map((node) => ({
-      address: `127.0.0.1:${node.port}`, pid: () => localKafkaPid(node.dir), start: async () => void (await startLocalKafka(node)),
-    })),
-    destroy: async () => {
-      await Promise.all(nodes.map((n) => stopLocalKafka(n.dir)));
+/**
+ * A KRaft cluster of `size` nodes (replication factor 3, min.insync.replicas 2 at size 3). Its
+ * ports are picked free, but another test may bind one before a broker does: then the cluster
+ * is started again on other ports (CI saw a broker exit with "Address already in use").
+ */
+export async function privateKafkaCluster(size: number, attempts = 3): Promise<PrivateKafkaCluster> {
+  for (let attempt = 1; ; attempt += 1) {
+    const dir = await stateDir('pulse-private-cluster-');
+    const ports: number[] = [];
+    for (let i = 0; i < size; i++) ports.push(await freePortPair());
+    const clusterId = newClusterId();
+    const nodes: LocalKafkaOptions[] = ports.map((port, i) => ({
+      dir: join(dir, `kafka-${i + 1}`), port, controllerPort: port + 1, cacheDir: cacheDir(), heapMb: 320,
+      cluster: { nodeId: i + 1, controllerPorts: ports.map((p) => p + 1), clusterId },
+    }));
+    try {
+      await startLocalKafkaCluster(nodes);
+    } catch (error) {
+      await Promise.all(nodes.map((n) => stopLocalKafka(n.dir).catch(() => undefined)));
       await rm(dir, { recursive: true, force: true });
-    },
-  };
+      if (attempt >= attempts || !/Address already in use/.test(error instanceof Error ? error.message : String(error))) throw error;
+      continue;
+    }
+    return {
+      address: ports.map((p) => `127.0.0.1:${p}`).join(','),
+      nodes: nodes.map((node) => ({
+        address: `127.0.0.1:${node.port}`, pid: () => localKafkaPid(node.dir), start: async () => void (await startLocalKafka(node)),
+      })),
+      destroy: async () => {
+        await Promise.all(nodes.map((n) => stopLocalKafka(n.dir)));
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
 }
 
 export interface PrivatePostgres extends PrivateService {

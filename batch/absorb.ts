@@ -9,7 +9,7 @@ import { METRICS } from '../telemetry/index.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
 import type { FoundInput, InputRecord } from './manifest.ts';
 import { utcDay } from './silver.ts';
-import { materialize, probeFile, type ProbedFile, type SourceFile, type UnreadableFile } from './sources.ts';
+import { materialize, nameOf, probeFile, type ProbedFile, type SourceFile, type UnreadableFile } from './sources.ts';
 import { stageSources } from './stage.ts';
 
 export const STAGED_COLUMNS = `source_kind, source_file, locator, event_id, ts_ms, region, host_id, source, ${METRICS.join(', ')}`;
@@ -25,7 +25,7 @@ export const STAGED_COLUMNS = `source_kind, source_file, locator, event_id, ts_m
 export const CHUNK_ROWS = 1_000_000;
 /** Fewest bytes a row takes in each format (so that estimates err towards more rows); a gzipped file's rows take a quarter. */
 const MIN_ROW_BYTES: Record<SourceFile['format'], number> = { parquet: 15, csv: 40, json: 100, 'json-array': 100 };
-const estimatedRows = (input: FoundInput) => (input.size / MIN_ROW_BYTES[input.file.format]) * (input.file.path.toLowerCase().endsWith('.gz') ? 4 : 1);
+const estimatedRows = (input: FoundInput) => (input.size / MIN_ROW_BYTES[input.file.format]) * (nameOf(input.file.path).gzipped ? 4 : 1);
 
 export interface SourceStats { kind: string; files: number; read: number; kept: number; quarantined: number }
 export interface ReasonCount { kind: string; reason: string; rows: number }

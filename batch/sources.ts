@@ -34,7 +34,7 @@ async function walk(dir: string): Promise<string[]> {
 const EXTENSIONS: Record<string, 'csv' | 'json' | 'parquet'> = { '.csv': 'csv', '.jsonl': 'json', '.ndjson': 'json', '.json': 'json', '.parquet': 'parquet' };
 
 /** `data.csv.gz` → `{ ext: '.csv', gzipped: true }`. */
-function nameOf(path: string): { ext: string; gzipped: boolean } {
+export function nameOf(path: string): { ext: string; gzipped: boolean } {
   const gzipped = extname(path).toLowerCase() === '.gz';
   return { ext: extname(gzipped ? path.slice(0, -3) : path).toLowerCase(), gzipped };
 }

@@ -8,13 +8,16 @@ import {
   SCHEMAS, SOURCES, type Conversion, type NativeSchema, type TimeEncoding,
 } from '../telemetry/index.ts';
 
+/** A field's kind in the generated SQL: a small integer, which every rule compares more cheaply than a text. */
+export const KIND = { text: 1, number: 2, other: 3 } as const;
+
 /** How the generated SQL reaches one native field of the rows it reads. */
 export interface FieldAccess {
-  /** 'text', 'number', 'other', or NULL when the field is absent or null. */
+  /** KIND.text, KIND.number, KIND.other, or NULL when the field is absent or null. */
   kind(field: string): string;
   /** The field as text (NULL when absent). */
   text(field: string): string;
-  /** The field as DOUBLE, for rows where kind is 'number'. */
+  /** The field as DOUBLE, for rows where kind is KIND.number. */
   number(field: string): string;
 }
 
@@ -31,10 +34,10 @@ const numberText = (d: string) => `CASE WHEN ${d} = trunc(${d}) AND abs(${d}) < 
 export function jsonAccess(column: string): FieldAccess {
   const path = (field: string) => literal(`$.${JSON.stringify(field)}`);
   const value = (f: string) => `TRY_CAST(json_extract_string(${column}, ${path(f)}) AS DOUBLE)`;
-  const numeric = (f: string) => `CASE WHEN isfinite(${value(f)}) THEN 'number' ELSE 'other' END`;
+  const numeric = (f: string) => `CASE WHEN isfinite(${value(f)}) THEN ${KIND.number} ELSE ${KIND.other} END`;
   return {
-    kind: (f) => `CASE json_type(${column}, ${path(f)}) WHEN 'VARCHAR' THEN 'text' WHEN 'BIGINT' THEN ${numeric(f)} WHEN 'UBIGINT' THEN ${numeric(f)}
-      WHEN 'DOUBLE' THEN ${numeric(f)} WHEN 'NULL' THEN NULL ELSE CASE WHEN json_type(${column}, ${path(f)}) IS NULL THEN NULL ELSE 'other' END END`,
+    kind: (f) => `CASE json_type(${column}, ${path(f)}) WHEN 'VARCHAR' THEN ${KIND.text} WHEN 'BIGINT' THEN ${numeric(f)} WHEN 'UBIGINT' THEN ${numeric(f)}
+      WHEN 'DOUBLE' THEN ${numeric(f)} WHEN 'NULL' THEN NULL ELSE CASE WHEN json_type(${column}, ${path(f)}) IS NULL THEN NULL ELSE ${KIND.other} END END`,
     text: (f) => `CASE WHEN json_type(${column}, ${path(f)}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN ${numberText(value(f))} ELSE json_extract_string(${column}, ${path(f)}) END`,
     number: value,
   };
@@ -61,13 +64,15 @@ export function jsonFieldAccess(fields: readonly string[]): FieldAccess {
     if (!fields.includes(f)) throw new Error(`field ${f} was not extracted`);
     return `jx[${literal(f)}]`;
   };
-  const first = (f: string) => `left(CAST(${piece(f)} AS VARCHAR), 1)`;
+  // A JSON value's type shows in its first character; ascii() reads it without copying a string.
+  const first = (f: string) => `ascii(CAST(${piece(f)} AS VARCHAR))`;
   const value = (f: string) => `TRY_CAST(CAST(${piece(f)} AS VARCHAR) AS DOUBLE)`;
+  const [quote, n, other] = ['34', '110', '116, 102, 123, 91']; // '"', 'n', and 't', 'f', '{', '['
   return {
-    kind: (f) => `CASE WHEN ${piece(f)} IS NULL THEN NULL WHEN ${first(f)} = '"' THEN 'text' WHEN ${first(f)} = 'n' THEN NULL
-      WHEN ${first(f)} IN ('t', 'f', '{', '[') THEN 'other' WHEN isfinite(${value(f)}) THEN 'number' ELSE 'other' END`,
-    text: (f) => `CASE WHEN ${first(f)} = '"' THEN json_extract_string(${piece(f)}, '$') WHEN ${first(f)} = 'n' THEN NULL
-      WHEN ${first(f)} IN ('t', 'f', '{', '[') THEN CAST(${piece(f)} AS VARCHAR) ELSE ${numberText(value(f))} END`,
+    kind: (f) => `CASE WHEN ${piece(f)} IS NULL THEN NULL WHEN ${first(f)} = ${quote} THEN ${KIND.text} WHEN ${first(f)} = ${n} THEN NULL
+      WHEN ${first(f)} IN (${other}) THEN ${KIND.other} WHEN isfinite(${value(f)}) THEN ${KIND.number} ELSE ${KIND.other} END`,
+    text: (f) => `CASE WHEN ${first(f)} = ${quote} THEN json_extract_string(${piece(f)}, '$') WHEN ${first(f)} = ${n} THEN NULL
+      WHEN ${first(f)} IN (${other}) THEN CAST(${piece(f)} AS VARCHAR) ELSE ${numberText(value(f))} END`,
     number: value,
   };
 }
@@ -77,7 +82,7 @@ export function columnAccess(columns: ReadonlyMap<string, 'text' | 'number'>): F
   return {
     kind: (f) => {
       const type = columns.get(f);
-      return type ? `CASE WHEN ${ident(f)} IS NULL THEN NULL ELSE '${type}' END` : 'NULL';
+      return type ? `CASE WHEN ${ident(f)} IS NULL THEN NULL ELSE ${KIND[type]} END` : 'NULL';
     },
     text: (f) => (columns.has(f) ? `CAST(${ident(f)} AS VARCHAR)` : 'NULL::VARCHAR'),
     number: (f) => (columns.has(f) ? `CAST(${ident(f)} AS DOUBLE)` : 'NULL::DOUBLE'),
@@ -101,16 +106,23 @@ void CONVERSIONS; // the TypeScript side of this table; parity is tested, see no
 
 interface FieldSql { absent: string; kind: string; text: string; num: string }
 
-function fieldSql(access: FieldAccess, field: string): FieldSql {
-  const kind = access.kind(field);
+/**
+ * A field's number given its kind (a column computed before), with its text asked for only
+ * where the kind is 'text': DuckDB evaluates a CASE branch for the rows that reach it, while
+ * a projected column is computed for every row (a JSON metric's text is the shortest form
+ * of its number, a costly conversion nothing but a text value needs).
+ */
+function fieldNumber(access: FieldAccess, field: string, kind: string): string {
   const text = access.text(field);
-  const value = `CASE WHEN (${kind}) = 'number' THEN ${access.number(field)} WHEN (${kind}) = 'text' AND regexp_full_match(trim(${text}), ${NUMBER_TEXT}) THEN TRY_CAST(trim(${text}) AS DOUBLE) END`;
-  return { absent: `((${kind}) IS NULL OR ((${kind}) = 'text' AND trim(${text}) = ''))`, kind, text, num: value };
+  return `CASE WHEN ${kind} = ${KIND.number} THEN ${access.number(field)} WHEN ${kind} = ${KIND.text} THEN CASE WHEN regexp_full_match(trim(${text}), ${NUMBER_TEXT}) THEN TRY_CAST(trim(${text}) AS DOUBLE) END END`;
 }
+
+/** Absent: no value, null, or blank text; `text` is read only for a text value. */
+const absentSql = (kind: string, text: string) => `CASE WHEN ${kind} IS NULL THEN true WHEN ${kind} = ${KIND.text} THEN trim(${text}) = '' ELSE false END`;
 
 /** [error reason or NULL, value] of a required text field (telemetry's requireText). */
 function requiredText(f: FieldSql): [string, string] {
-  return [`CASE WHEN ${f.absent} THEN 'missing_field' WHEN (${f.kind}) = 'other' THEN 'bad_id' END`, `CASE WHEN (${f.kind}) = 'text' THEN trim(${f.text}) ELSE ${f.text} END`];
+  return [`CASE WHEN ${f.absent} THEN 'missing_field' WHEN (${f.kind}) = ${KIND.other} THEN 'bad_id' END`, `CASE WHEN (${f.kind}) = ${KIND.text} THEN trim(${f.text}) ELSE ${f.text} END`];
 }
 
 function localTime(text: string, offsetMinutes: number): string {
@@ -142,8 +154,8 @@ function timeSql(f: FieldSql, encoding: TimeEncoding, legacyOffsetMinutes: numbe
       const fromText = `coalesce(${isoTime(f.text)}, ${localTime(f.text, legacyOffsetMinutes)})`;
       const fromNumber = `floor(CASE WHEN ${f.num} < ${EPOCH_MILLIS_THRESHOLD} THEN ${f.num} * 1000 ELSE ${f.num} END + 0.5)`;
       return {
-        value: `CASE WHEN (${f.kind}) = 'number' THEN ${fromNumber} ELSE CAST(${fromText} AS DOUBLE) END`,
-        error: (value) => `CASE WHEN (${f.kind}) = 'number' THEN ${numberError} ELSE ${parsed(value)} END`,
+        value: `CASE WHEN (${f.kind}) = ${KIND.number} THEN ${fromNumber} ELSE CAST(${fromText} AS DOUBLE) END`,
+        error: (value) => `CASE WHEN (${f.kind}) = ${KIND.number} THEN ${numberError} ELSE ${parsed(value)} END`,
       };
     }
   }
@@ -163,19 +175,22 @@ export interface NormalizeOptions {
  * NULL for a valid row.
  */
 export function normalizeSql(schema: NativeSchema, input: string, access: FieldAccess, passthrough: readonly string[], options: NormalizeOptions): string {
-  // Each field's kind, text and number are computed once per row (first CTE), not at every
-  // use; unused ones are pruned by DuckDB. Prefixed names cannot collide with input columns.
+  // Each field's kind is computed once per row (first CTE), then its number, and its text
+  // where it is read as text (ids, time, region, source; a metric's only in its branch).
+  // Prefixed names cannot collide with input columns.
+  const kindColumns: string[] = [];
   const fieldColumns: string[] = [];
   const fields = new Map<string, FieldSql>();
-  const field = (name: string): FieldSql => {
+  const field = (name: string, asText = true): FieldSql => {
     const known = fields.get(name);
     if (known) return known;
     const i = fields.size;
-    const raw = fieldSql(access, name);
-    fieldColumns.push(`${raw.kind} AS "__pk${i}"`, `${raw.text} AS "__px${i}"`, `${raw.num} AS "__pn${i}"`);
     const k = `"__pk${i}"`;
-    const x = `"__px${i}"`;
-    const made = { kind: k, text: x, num: `"__pn${i}"`, absent: `(${k} IS NULL OR (${k} = 'text' AND trim(${x}) = ''))` };
+    kindColumns.push(`${access.kind(name)} AS ${k}`);
+    fieldColumns.push(`${fieldNumber(access, name, k)} AS "__pn${i}"`);
+    if (asText) fieldColumns.push(`${access.text(name)} AS "__px${i}"`);
+    const x = asText ? `"__px${i}"` : access.text(name);
+    const made = { kind: k, text: x, num: `"__pn${i}"`, absent: absentSql(k, x) };
     fields.set(name, made);
     return made;
   };
@@ -184,19 +199,19 @@ export function normalizeSql(schema: NativeSchema, input: string, access: FieldA
   const rs = schema.regionSource;
   const [regionError, regionValue] = rs.kind === 'fixed' ? ['NULL', literal(rs.region)]
     : rs.kind === 'required' ? requiredText(field(rs.field))
-      : [`CASE WHEN NOT ${field(rs.field).absent} AND (${field(rs.field).kind}) = 'other' THEN 'bad_id' END`,
+      : [`CASE WHEN NOT ${field(rs.field).absent} AND (${field(rs.field).kind}) = ${KIND.other} THEN 'bad_id' END`,
         `CASE WHEN ${field(rs.field).absent} THEN ${literal(rs.fallback)} ELSE trim(${field(rs.field).text}) END`];
   const metricColumns = schema.metrics.map((m, i) => {
-    const f = field(m.field);
+    const f = field(m.field, false);
     return `CASE WHEN ${f.absent} THEN false ELSE (${f.num}) IS NULL OR NOT isfinite(${f.num}) END AS bad_${i},
       CASE WHEN ${f.absent} THEN NULL ELSE round(${SQL_CONVERSIONS[m.conversion](f.num)}, ${METRIC_RULES[m.metric].digits}) END AS m_${i}`;
   });
   const eid = field('event_id');
-  const eventError = `CASE WHEN NOT ((${eid.kind}) IS NULL OR ((${eid.kind}) = 'text' AND ${eid.text} = '')) AND (${eid.kind}) <> 'text' THEN 'bad_id' END`;
-  const eventGiven = `CASE WHEN (${eid.kind}) = 'text' AND ${eid.text} <> '' THEN ${eid.text} END`;
+  const eventError = `CASE WHEN NOT ((${eid.kind}) IS NULL OR ((${eid.kind}) = ${KIND.text} AND ${eid.text} = '')) AND (${eid.kind}) <> ${KIND.text} THEN 'bad_id' END`;
+  const eventGiven = `CASE WHEN (${eid.kind}) = ${KIND.text} AND ${eid.text} <> '' THEN ${eid.text} END`;
   const source = options.source !== null ? literal(options.source)
     : schema.tag === 'legacy/v1' ? `'bridge'`
-      : schema.tag === 'pulse/v1' ? `CASE WHEN (${field('source').kind}) = 'text' AND ${field('source').text} IN (${SOURCES.map(literal).join(', ')}) THEN ${field('source').text} ELSE 'agent' END`
+      : schema.tag === 'pulse/v1' ? `CASE WHEN (${field('source').kind}) = ${KIND.text} AND ${field('source').text} IN (${SOURCES.map(literal).join(', ')}) THEN ${field('source').text} ELSE 'agent' END`
         : `'live'`;
   const metricOf = (metric: string) => {
     const index = schema.metrics.findIndex((m) => m.metric === metric);
@@ -219,8 +234,10 @@ export function normalizeSql(schema: NativeSchema, input: string, access: FieldA
   ];
   const pass = passthrough.map(ident).join(', ');
   return `
-WITH fielded AS (
-  SELECT *, ${fieldColumns.join(', ')} FROM ${input}
+WITH kinded AS (
+  SELECT *, ${kindColumns.join(', ')} FROM ${input}
+), fielded AS (
+  SELECT *, ${fieldColumns.join(', ')} FROM kinded
 ), timed AS (
   SELECT *, ${time.value} AS "__ptime" FROM fielded
 ), drafted AS (

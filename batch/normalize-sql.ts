@@ -169,19 +169,19 @@ export interface NormalizeOptions {
   legacyOffsetMinutes?: number;
 }
 
+/** A field's SQL pieces, as columns of the first two CTEs of `normalizeSql`. */
+type FieldOf = (name: string, asText?: boolean) => FieldSql;
+
 /**
- * SELECT over `input` (with the columns `passthrough`) producing canonical columns
- * (event_id, ts_ms, region, host_id, source, metrics) plus `reason` and `reason_field`,
- * NULL for a valid row.
+ * Each field's kind is computed once per row (first CTE), then its number, and its text
+ * where it is read as text (ids, time, region, source; a metric's only in its branch).
+ * Prefixed names cannot collide with input columns.
  */
-export function normalizeSql(schema: NativeSchema, input: string, access: FieldAccess, passthrough: readonly string[], options: NormalizeOptions): string {
-  // Each field's kind is computed once per row (first CTE), then its number, and its text
-  // where it is read as text (ids, time, region, source; a metric's only in its branch).
-  // Prefixed names cannot collide with input columns.
+function fieldColumnSet(access: FieldAccess): { field: FieldOf; kindColumns: string[]; fieldColumns: string[] } {
   const kindColumns: string[] = [];
   const fieldColumns: string[] = [];
   const fields = new Map<string, FieldSql>();
-  const field = (name: string, asText = true): FieldSql => {
+  const field: FieldOf = (name, asText = true) => {
     const known = fields.get(name);
     if (known) return known;
     const i = fields.size;
@@ -194,31 +194,31 @@ export function normalizeSql(schema: NativeSchema, input: string, access: FieldA
     fields.set(name, made);
     return made;
   };
-  const [hostError, hostValue] = requiredText(field(schema.hostField));
-  const time = timeSql(field(schema.time.field), schema.time.encoding, options.legacyOffsetMinutes ?? 0);
+  return { field, kindColumns, fieldColumns };
+}
+
+/** [error reason or NULL, value] of the region. */
+function regionSql(rs: NativeSchema['regionSource'], field: FieldOf): [string, string] {
+  if (rs.kind === 'fixed') return ['NULL', literal(rs.region)];
+  if (rs.kind === 'required') return requiredText(field(rs.field));
+  const f = field(rs.field);
+  return [`CASE WHEN NOT ${f.absent} AND (${f.kind}) = ${KIND.other} THEN 'bad_id' END`, `CASE WHEN ${f.absent} THEN ${literal(rs.fallback)} ELSE trim(${f.text}) END`];
+}
+
+/** The source column: given, or as the speed layer derives it from the schema. */
+function sourceSql(schema: NativeSchema, given: string | null, field: FieldOf): string {
+  if (given !== null) return literal(given);
+  if (schema.tag === 'legacy/v1') return `'bridge'`;
+  if (schema.tag !== 'pulse/v1') return `'live'`;
+  const f = field('source');
+  return `CASE WHEN (${f.kind}) = ${KIND.text} AND ${f.text} IN (${SOURCES.map(literal).join(', ')}) THEN ${f.text} ELSE 'agent' END`;
+}
+
+/** [condition, reason, field] in telemetry's order of checks: the first that holds is the row's reason. */
+function reasonRules(schema: NativeSchema, now: number): [string, string, string][] {
   const rs = schema.regionSource;
-  const [regionError, regionValue] = rs.kind === 'fixed' ? ['NULL', literal(rs.region)]
-    : rs.kind === 'required' ? requiredText(field(rs.field))
-      : [`CASE WHEN NOT ${field(rs.field).absent} AND (${field(rs.field).kind}) = ${KIND.other} THEN 'bad_id' END`,
-        `CASE WHEN ${field(rs.field).absent} THEN ${literal(rs.fallback)} ELSE trim(${field(rs.field).text}) END`];
-  const metricColumns = schema.metrics.map((m, i) => {
-    const f = field(m.field, false);
-    return `CASE WHEN ${f.absent} THEN false ELSE (${f.num}) IS NULL OR NOT isfinite(${f.num}) END AS bad_${i},
-      CASE WHEN ${f.absent} THEN NULL ELSE round(${SQL_CONVERSIONS[m.conversion](f.num)}, ${METRIC_RULES[m.metric].digits}) END AS m_${i}`;
-  });
-  const eid = field('event_id');
-  const eventError = `CASE WHEN NOT ((${eid.kind}) IS NULL OR ((${eid.kind}) = ${KIND.text} AND ${eid.text} = '')) AND (${eid.kind}) <> ${KIND.text} THEN 'bad_id' END`;
-  const eventGiven = `CASE WHEN (${eid.kind}) = ${KIND.text} AND ${eid.text} <> '' THEN ${eid.text} END`;
-  const source = options.source !== null ? literal(options.source)
-    : schema.tag === 'legacy/v1' ? `'bridge'`
-      : schema.tag === 'pulse/v1' ? `CASE WHEN (${field('source').kind}) = ${KIND.text} AND ${field('source').text} IN (${SOURCES.map(literal).join(', ')}) THEN ${field('source').text} ELSE 'agent' END`
-        : `'live'`;
-  const metricOf = (metric: string) => {
-    const index = schema.metrics.findIndex((m) => m.metric === metric);
-    return index >= 0 ? `m_${index}` : 'NULL::DOUBLE';
-  };
   const limits = DEFAULT_TIME_LIMITS;
-  const reasons: [string, string, string][] = [
+  return [
     ['host_error IS NOT NULL', 'host_error', literal(schema.hostField)],
     ['time_error IS NOT NULL', 'time_error', literal(schema.time.field)],
     ['region_error IS NOT NULL', 'region_error', rs.kind === 'fixed' ? 'NULL' : literal(rs.field)],
@@ -229,9 +229,38 @@ export function normalizeSql(schema: NativeSchema, input: string, access: FieldA
     [`NOT regexp_full_match(region, ${REGION})`, `'bad_id'`, `'region'`],
     [`NOT regexp_full_match(event_id, ${IDENTIFIER})`, `'bad_id'`, `'event_id'`],
     [`ts_raw < ${limits.earliestMs}`, `'stale_time'`, `'ts'`],
-    [`ts_raw > ${options.now + limits.maxFutureMs}`, `'future_time'`, `'ts'`],
+    [`ts_raw > ${now + limits.maxFutureMs}`, `'future_time'`, `'ts'`],
     ...METRICS.map((m): [string, string, string] => [`${m} < ${METRIC_RULES[m].min} OR ${m} > ${METRIC_RULES[m].max}`, `'out_of_range'`, literal(m)]),
   ];
+}
+
+/**
+ * SELECT over `input` (with the columns `passthrough`) producing canonical columns
+ * (event_id, ts_ms, region, host_id, source, metrics) plus `reason` and `reason_field`,
+ * NULL for a valid row.
+ */
+export function normalizeSql(schema: NativeSchema, input: string, access: FieldAccess, passthrough: readonly string[], options: NormalizeOptions): string {
+  const { field, kindColumns, fieldColumns } = fieldColumnSet(access);
+  const [hostError, hostValue] = requiredText(field(schema.hostField));
+  const time = timeSql(field(schema.time.field), schema.time.encoding, options.legacyOffsetMinutes ?? 0);
+  const [regionError, regionValue] = regionSql(schema.regionSource, field);
+  const metricColumns = schema.metrics.map((m, i) => {
+    const f = field(m.field, false);
+    return `CASE WHEN ${f.absent} THEN false ELSE (${f.num}) IS NULL OR NOT isfinite(${f.num}) END AS bad_${i},
+      CASE WHEN ${f.absent} THEN NULL ELSE round(${SQL_CONVERSIONS[m.conversion](f.num)}, ${METRIC_RULES[m.metric].digits}) END AS m_${i}`;
+  });
+  const eid = field('event_id');
+  const eventError = `CASE WHEN NOT ((${eid.kind}) IS NULL OR ((${eid.kind}) = ${KIND.text} AND ${eid.text} = '')) AND (${eid.kind}) <> ${KIND.text} THEN 'bad_id' END`;
+  const eventGiven = `CASE WHEN (${eid.kind}) = ${KIND.text} AND ${eid.text} <> '' THEN ${eid.text} END`;
+  const source = sourceSql(schema, options.source, field);
+  const metricOf = (metric: string) => {
+    const index = schema.metrics.findIndex((m) => m.metric === metric);
+    return index >= 0 ? `m_${index}` : 'NULL::DOUBLE';
+  };
+  // The chain of checks runs once per row, giving the number of the first that holds;
+  // the reason and its field are then picked by that number.
+  const reasons = reasonRules(schema, options.now);
+  const pick = (value: (rule: [string, string, string]) => string) => `CASE reason_no ${reasons.map((r, i) => `WHEN ${i + 1} THEN ${value(r)}`).join(' ')} END`;
   const pass = passthrough.map(ident).join(', ');
   return `
 WITH kinded AS (
@@ -253,12 +282,14 @@ WITH kinded AS (
   SELECT *, coalesce(event_given, region || ':' || host_id || ':' || CAST(TRY_CAST(ts_raw AS BIGINT) AS VARCHAR)) AS event_id,
     ${METRICS.map((m) => `${metricOf(m)} AS ${m}`).join(', ')}
   FROM drafted
+), judged AS (
+  SELECT *, CASE ${reasons.map(([when], i) => `WHEN ${when} THEN ${i + 1}`).join(' ')} END AS reason_no FROM shaped
 )
 SELECT ${pass}, event_id, CAST(CASE WHEN abs(ts_raw) <= 9007199254740991 THEN ts_raw END AS BIGINT) AS ts_ms, region, host_id, source,
   ${METRICS.join(', ')},
-  CASE ${reasons.map(([when, reason]) => `WHEN ${when} THEN ${reason}`).join(' ')} END AS reason,
-  CASE ${reasons.map(([when, , f]) => `WHEN ${when} THEN ${f}`).join(' ')} END AS reason_field
-FROM shaped`;
+  ${pick(([, reason]) => reason)} AS reason,
+  ${pick(([, , f]) => f)} AS reason_field
+FROM judged`;
 }
 
 /**

@@ -72,29 +72,33 @@ const METRICS_READ: Metric[] = [...new Set<Metric>([...THRESHOLD_RULES.map((r) =
  */
 async function dayRows(input: Pick<EpisodeInput, 'duck' | 'dataDir' | 'watermark'>, day: string): Promise<DayColumns> {
   const files = await silverFiles(input.dataDir, [day]);
-  const parts: { file: string; region: string; start: number; hosts: { host_id: string; n: bigint }[]; columns: Record<string, Float64Array> }[] = [];
+  const covered = `ts_ms < ${input.watermark}`;
+  const parts: { file: string; region: string; start: number; end: number; hosts: { host_id: string; n: bigint }[] }[] = [];
   let rowsRead = 0;
   for (const file of files) {
-    const source = `read_parquet(${sqlString(file)}, file_row_number = true) WHERE ts_ms < ${input.watermark}`;
-    const hosts = await input.duck.rows<{ host_id: string; n: bigint }>(`SELECT host_id, count(*) AS n FROM ${source} GROUP BY 1 ORDER BY 1`);
-    const columns = await input.duck.doubles(`SELECT file_row_number::DOUBLE AS row_number, ts_ms::DOUBLE AS ts_ms, ${METRICS_READ.map((m) => `${m}::DOUBLE AS ${m}`).join(', ')} FROM ${source}`);
-    parts.push({ file, region: silverFileRegion(file), start: rowsRead, hosts, columns });
-    rowsRead += columns.ts_ms?.length ?? 0;
+    const hosts = await input.duck.rows<{ host_id: string; n: bigint }>(`SELECT host_id, count(*) AS n FROM read_parquet(${sqlString(file)}) WHERE ${covered} GROUP BY 1 ORDER BY 1`);
+    const rows = hosts.reduce((sum, h) => sum + Number(h.n), 0);
+    parts.push({ file, region: silverFileRegion(file), start: rowsRead, end: rowsRead + rows, hosts });
+    rowsRead += rows;
   }
-  const concat = (name: string) => {
-    const out = new Float64Array(rowsRead);
-    for (const p of parts) out.set(p.columns[name] as Float64Array, p.start);
-    return out;
-  };
-  const rowNumbers = concat('row_number');
+  // One scan of the day's files, in file order (DuckDB keeps insertion order), into arrays of the counted length.
+  const columns = files.length === 0 ? null : await input.duck.doublesOf(`SELECT file_row_number::DOUBLE AS row_number, ts_ms::DOUBLE AS ts_ms,
+    ${METRICS_READ.map((m) => `${m}::DOUBLE AS ${m}`).join(', ')} FROM read_parquet(${sqlList(files)}, file_row_number = true) WHERE ${covered}`, rowsRead);
+  const column = (name: string) => columns?.[name] ?? new Float64Array(0);
+  const rowNumbers = column('row_number');
+  // Stepping relies on that order (each file sorted by host and time): a result out of it would be stepped wrongly, so it stops the run.
+  for (const part of parts) {
+    for (let i = part.start + 1; i < part.end; i += 1) {
+      if ((rowNumbers[i] as number) <= (rowNumbers[i - 1] as number)) throw new Error(`silver of ${day} was not read in file order (${part.file}, row ${i - part.start})`);
+    }
+  }
   return {
-    ts_ms: concat('ts_ms'), hosts: parts.flatMap((p) => p.hosts.map((h) => ({ region: p.region, host: h.host_id, rows: Number(h.n) }))),
-    metrics: Object.fromEntries(METRICS_READ.map((m) => [m, concat(m)])),
+    ts_ms: column('ts_ms'), hosts: parts.flatMap((p) => p.hosts.map((h) => ({ region: p.region, host: h.host_id, rows: Number(h.n) }))),
+    metrics: Object.fromEntries(METRICS_READ.map((m) => [m, column(m)])),
     eventIds: async (positions) => {
       const ids = new Map<number, string>();
-      for (const [i, part] of parts.entries()) {
-        const end = parts[i + 1]?.start ?? rowsRead;
-        const mine = positions.filter((p) => p >= part.start && p < end);
+      for (const part of parts) {
+        const mine = positions.filter((p) => p >= part.start && p < part.end);
         if (mine.length === 0) continue;
         const byRow = new Map(mine.map((p) => [rowNumbers[p] as number, p]));
         const found = await input.duck.columns(`SELECT file_row_number AS r, event_id FROM read_parquet(${sqlString(part.file)}, file_row_number = true)

@@ -3,7 +3,6 @@
 
 import { existsSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { DASHBOARD_DIST } from '../dashboard/index.ts';
 import helmet from 'helmet';
 import { probeKafka, rootMessage, RUNNING_SPEED_INSTANCE, type KafkaConnection, type Logger, type Pool } from '../infra/index.ts';
 import { HttpError } from './errors.ts';
@@ -15,7 +14,11 @@ import { StreamHub, streamHandler, type AlertFeed } from './stream.ts';
 import { cacheKey, freshnessFor, MicroCache, rangeKey } from './cache.ts';
 import { DEFAULT_LIMITS, queryLimit, rateLimiter, type RequestLimits } from './limits.ts';
 
-export interface AppContext { pool: Pool; kafka: KafkaConnection; feed: AlertFeed; streams?: StreamHub; control: (req: Request, res: Response) => Promise<void>; limits?: RequestLimits; logger?: Logger }
+export interface AppContext {
+  pool: Pool; kafka: KafkaConnection; feed: AlertFeed; streams?: StreamHub; control: (req: Request, res: Response) => Promise<void>; limits?: RequestLimits; logger?: Logger;
+  /** The built dashboard, served at / (unset: only the API is served). */
+  dashboardDir?: string;
+}
 
 function kafkaHealth(connection: KafkaConnection) {
   let cached: { at: number; value: Promise<{ ok: boolean; detail: string }> } | undefined;
@@ -123,8 +126,10 @@ export function createApp(ctx: AppContext): express.Express {
     res.json(OPENAPI);
   });
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
-  if (existsSync(DASHBOARD_DIST)) app.use(express.static(DASHBOARD_DIST));
-  else app.get('/', (_req, res) => res.type('text/plain').send('The dashboard is not built: run `npm run build:dashboard`. The API is under /api.'));
+  if (ctx.dashboardDir !== undefined && existsSync(ctx.dashboardDir)) app.use(express.static(ctx.dashboardDir));
+  else app.get('/', (_req, res) => res.type('text/plain').send(ctx.dashboardDir === undefined
+    ? 'This server serves the API only, under /api.'
+    : 'The dashboard is not built: run `npm run build:dashboard`. The API is under /api.'));
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (error instanceof HttpError) return res.status(error.status).json({ error: { code: error.code, message: error.message } });

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { KafkaConnection, Logger, Pool } from '../infra/index.ts';
-import { HttpError } from './errors.ts';
+import { PulseError } from '../infra/index.ts';
+import { bodyRefusal, errorBody, httpStatus } from './errors.ts';
 import { healthRouter } from './health.ts';
 import { docsRouter, eventsRouter, liveRouter, readingsRouter } from './routes.ts';
 import type { StreamHub, AlertFeed } from './stream.ts';
@@ -30,7 +31,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(express.json({ limit: '16kb' }));
   const cache = new MicroCache();
   app.use('/api', healthRouter(ctx), readingsRouter(ctx.pool, cache), eventsRouter(ctx.pool), liveRouter(ctx), docsRouter());
-  app.use('/api', (_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
+  app.use('/api', (_req, _res, next) => next(new PulseError('NOT_FOUND', 'no such endpoint')));
   if (ctx.dashboardDir !== undefined && existsSync(ctx.dashboardDir)) app.use(express.static(ctx.dashboardDir));
   else app.get('/', (_req, res) => res.type('text/plain').send(ctx.dashboardDir === undefined
     ? 'This server serves the API only, under /api.'
@@ -39,15 +40,13 @@ export function createApp(ctx: AppContext): express.Express {
   return app;
 }
 
-/** Every failure as {error: {code, message}}: ours with their status, the client's body errors as 4xx, the rest as 500. */
+/** Every failure as {error: {code, message}}: a PulseError with the status of its code, a refused body as 4xx, the rest as 500. */
 function errorHandler(logger: Logger | undefined) {
   return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (error instanceof HttpError) return res.status(error.status).json({ error: { code: error.code, message: error.message } });
-    // body-parser's own refusals (a body over the limit, malformed JSON) are the client's fault, not ours.
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return res.status(status).json({ error: { code: status === 413 ? 'body_too_large' : 'invalid_body', message: status === 413 ? 'the request body is limited to 16 kB' : 'the request body is not valid JSON' } });
-    }
+    const status = httpStatus(error);
+    if (status !== undefined) return res.status(status).json(errorBody(error as PulseError));
+    const refused = bodyRefusal(error);
+    if (refused) return res.status(refused.status).json(errorBody(refused.error));
     logger?.error({ err: error }, 'request failed');
     return res.status(500).json({ error: { code: 'internal', message: 'the request failed; see the server log' } });
   };

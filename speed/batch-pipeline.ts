@@ -4,7 +4,7 @@
 // A batch re-delivered after a crash at any step finds each earlier step already done.
 
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { inTransaction, partitionerFor, type Logger, type PartitionOf, type Pool } from '../infra/index.ts';
+import { inTransaction, isPulseError, partitionerFor, type Logger, type PartitionOf, type Pool } from '../infra/index.ts';
 import { applyAlertOps, type AlertTracker } from './alert-tracker.ts';
 import { storeAnomalyPoints, type AnomalyTracker } from './anomaly-tracker.ts';
 import type { ColdArchive } from './cold-archive.ts';
@@ -12,7 +12,7 @@ import { sendDeadLetters } from './dead-letters.ts';
 import { countByReason, decodeBatch } from './decode-batch.ts';
 import { countRejects, storeHotRecords } from './hot-sink.ts';
 import type { SpeedMetrics } from './metrics.ts';
-import { BatchAbandoned, retryUntilStored, type RetryContext } from './retry.ts';
+import { retryUntilStored, type RetryContext } from './retry.ts';
 
 /** What a batch passes through: the sinks, the trackers and the counters, all opened by the caller. */
 export interface PipelineParts {
@@ -35,7 +35,7 @@ export function batchHandler(parts: PipelineParts): (payload: EachBatchPayload) 
     try {
       await handle(payload);
     } catch (error) {
-      if (error instanceof BatchAbandoned) {
+      if (isPulseError(error, 'BATCH_ABANDONED')) {
         parts.logger?.info({ partition: payload.batch.partition, reason: error.message }, 'batch left for redelivery');
         return;
       }

@@ -1,4 +1,5 @@
 // Public surface of telemetry/: the domain rules every layer shares. Pure: no I/O.
+export * from './errors.ts';
 export * from './record.ts';
 export * from './units.ts';
 export * from './time.ts';

@@ -1,6 +1,8 @@
 // Fetching from the serving API: one AbortController per request, so a newer request
 // (or a destroyed component) cancels an older one.
 
+import { PulseError } from '../../../telemetry/index.ts';
+
 export type Json = Record<string, any>;
 
 export function query(params: Record<string, string | number | undefined | null>): string {
@@ -13,7 +15,9 @@ export function query(params: Record<string, string | number | undefined | null>
 export async function getJson(path: string, signal?: AbortSignal): Promise<Json> {
   const response = await fetch(path, { signal, headers: { accept: 'application/json' } });
   const body = (await response.json()) as Json;
-  if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
+  if (!response.ok) {
+    throw new PulseError('API_FAILED', body?.error?.message ?? `HTTP ${response.status}`, { retryable: response.status >= 500 || response.status === 429, context: { status: response.status, code: body?.error?.code } });
+  }
   return body;
 }
 

@@ -4,6 +4,7 @@
 // status here, and any other error, is ours: a 500 that says only to see the server log.
 
 import { isPulseError, PulseError, type ErrorCode } from '../infra/index.ts';
+import type { ErrorResponse } from '../telemetry/index.ts';
 
 const HTTP_STATUS: { readonly [C in ErrorCode]?: number } = Object.freeze({
   UNKNOWN_PARAMETER: 400,
@@ -24,9 +25,7 @@ export function httpStatus(error: unknown): number | undefined {
   return isPulseError(error) ? HTTP_STATUS[error.code] : undefined;
 }
 
-export interface ErrorBody { error: { code: string; message: string } }
-
-export function errorBody(error: PulseError): ErrorBody {
+export function errorBody(error: PulseError): ErrorResponse {
   return { error: { code: error.code.toLowerCase(), message: error.message } };
 }
 

@@ -5,6 +5,7 @@ import { Router } from 'express';
 import { probeKafka, rootMessage, RUNNING_SPEED_INSTANCE, type KafkaConnection } from '../infra/index.ts';
 import type { AppContext } from './app.ts';
 import { parseQuery, schemas } from './params.ts';
+import type { HealthResponse, Probe } from '../telemetry/index.ts';
 
 export function healthRouter(ctx: Pick<AppContext, 'pool' | 'kafka'>): Router {
   const router = Router();
@@ -18,8 +19,8 @@ export function healthRouter(ctx: Pick<AppContext, 'pool' | 'kafka'>): Router {
 }
 
 /** The broker probe, asked at most every 5 s however often health is. */
-function kafkaHealth(connection: KafkaConnection) {
-  let cached: { at: number; value: Promise<{ ok: boolean; detail: string }> } | undefined;
+function kafkaHealth(connection: KafkaConnection): () => Promise<Probe> {
+  let cached: { at: number; value: Promise<Probe> } | undefined;
   return () => {
     if (!cached || Date.now() - cached.at > 5_000) {
       cached = { at: Date.now(), value: probeKafka(connection, 2000).then((p) => (p.ok ? { ok: true, detail: `${p.brokers} broker(s)` } : { ok: false, detail: p.error })) };
@@ -28,8 +29,8 @@ function kafkaHealth(connection: KafkaConnection) {
   };
 }
 
-async function health(ctx: Pick<AppContext, 'pool'>, kafka: () => Promise<{ ok: boolean; detail: string }>) {
-  const [broker, postgres] = await Promise.all([kafka(), ctx.pool.query('SELECT 1').then(() => ({ ok: true, detail: 'answering' }), (e: unknown) => ({ ok: false, detail: rootMessage(e) }))]);
+async function health(ctx: Pick<AppContext, 'pool'>, kafka: () => Promise<Probe>): Promise<HealthResponse> {
+  const [broker, postgres] = await Promise.all([kafka(), ctx.pool.query('SELECT 1').then((): Probe => ({ ok: true, detail: 'answering' }), (e: unknown): Probe => ({ ok: false, detail: rootMessage(e) }))]);
   if (!postgres.ok) return { status: 'down', kafka: broker, postgres, speed: null, batch: null };
   const [speed, batch] = await Promise.all([
     ctx.pool.query(`SELECT instance_id, updated_at, events_in, events_stored, events_rejected, rate_in, rate_stored, lag, rejects, sink_errors

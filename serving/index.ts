@@ -79,5 +79,10 @@ function listen(app: ReturnType<typeof createApp>, port: number, host: string): 
 }
 
 export { createApp } from './app.ts';
+export type {
+  AlertRow, AlertsResponse, AnomaliesResponse, AnomalyModelSummary, AnomalyPoint, ControlRateResponse, ErrorResponse, HealthResponse, HealthScore,
+  HealthScoresResponse, HistogramBin, HistogramResponse, HostLatest, HostsResponse, LastBatch, Origin, OverviewResponse, Probe, RegionOverview,
+  SeriesPoint, SpeedInstance, TimeseriesResponse, VolumeResponse, VolumeRow,
+} from '../telemetry/index.ts';
 export { DEFAULT_LIMITS, type RequestLimits } from './limits.ts';
 export { DEFAULT_STREAM_LIMITS, StreamHub, type StreamLimits } from './stream.ts';

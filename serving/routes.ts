@@ -11,6 +11,7 @@ import { cacheKey, freshnessFor, rangeKey, type MicroCache } from './cache.ts';
 import { OPENAPI } from './openapi.ts';
 import { adaptiveStep, parseQuery, schemas, timeRange } from './params.ts';
 import * as q from './queries.ts';
+import type * as R from '../telemetry/index.ts';
 import { StreamHub, streamHandler } from './stream.ts';
 
 /** Aggregates of the readings over a range: long ranges change slowly, so their answers are cached a while. */
@@ -26,7 +27,7 @@ export function readingsRouter(pool: Pool, cache: MicroCache): Router {
       cache.get(cacheKey('latest-hosts', { region }), () => q.latestHosts(pool, region)),
     ]);
     const regions = q.overviewRegions(ranged, latest);
-    res.json({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), regions });
+    res.json({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), regions } satisfies R.OverviewResponse);
   });
   router.get('/timeseries', async (req, res) => {
     const p = parseQuery(schemas.timeseries, req.query);
@@ -39,22 +40,24 @@ export function readingsRouter(pool: Pool, cache: MicroCache): Router {
       res.type(ARROW_STREAM).send(Buffer.from(seriesToArrow(points)));
       return;
     }
-    res.json({ metric: p.metric, group: p.group, step_ms: step, points });
+    res.json({ metric: p.metric, group: p.group, step_ms: step, points } satisfies R.TimeseriesResponse);
   });
   router.get('/histogram', async (req, res) => {
     const p = parseQuery(schemas.histogram, req.query);
     const range = timeRange(p.from, p.to);
-    res.json({ metric: p.metric, ...(await cache.get(rangeKey('histogram', p, p, range), () => q.histogram(pool, range, p.region ?? null, p.bins), freshnessFor(range))) });
+    const bins = await cache.get(rangeKey('histogram', p, p, range), () => q.histogram(pool, range, p.region ?? null, p.bins), freshnessFor(range));
+    res.json({ metric: p.metric, ...bins } satisfies R.HistogramResponse);
   });
   router.get('/volume', async (req, res) => {
     const p = parseQuery(schemas.volume, req.query);
     const range = timeRange(p.from, p.to);
     const step = p.step ?? adaptiveStep(range, 120);
-    res.json(await cache.get(rangeKey('volume', { step }, p, range), () => q.volume(pool, range, step), freshnessFor(range)));
+    const body: R.VolumeResponse = await cache.get(rangeKey('volume', { step }, p, range), () => q.volume(pool, range, step), freshnessFor(range));
+    res.json(body);
   });
   router.get('/hosts', async (req, res) => {
     const p = parseQuery(schemas.hosts, req.query);
-    res.json({ hosts: await q.latestHosts(pool, p.region ?? null) });
+    res.json({ hosts: await q.latestHosts(pool, p.region ?? null) } satisfies R.HostsResponse);
   });
   return router;
 }
@@ -64,16 +67,16 @@ export function eventsRouter(pool: Pool): Router {
   const router = Router();
   router.get('/alerts', async (req, res) => {
     const p = parseQuery(schemas.alerts, req.query);
-    res.json({ alerts: await q.alerts(pool, p.status, p.kind, timeRange(p.from, p.to, 7 * 86_400_000), p.region ?? null, p.limit) });
+    res.json({ alerts: await q.alerts(pool, p.status, p.kind, timeRange(p.from, p.to, 7 * 86_400_000), p.region ?? null, p.limit) } satisfies R.AlertsResponse);
   });
   router.get('/anomalies', async (req, res) => {
     const p = parseQuery(schemas.anomalies, req.query);
     const range = timeRange(p.from, p.to);
-    res.json({ model: await q.anomalyModel(pool), points: await q.anomalies(pool, range, p.region ?? null, p.host ?? null, p.limit) });
+    res.json({ model: await q.anomalyModel(pool), points: await q.anomalies(pool, range, p.region ?? null, p.host ?? null, p.limit) } satisfies R.AnomaliesResponse);
   });
   router.get('/health-scores', async (req, res) => {
     const p = parseQuery(schemas.healthScores, req.query);
-    res.json({ scores: await q.healthScores(pool, p.date ?? null, p.region ?? null, p.limit) });
+    res.json({ scores: await q.healthScores(pool, p.date ?? null, p.region ?? null, p.limit) } satisfies R.HealthScoresResponse);
   });
   return router;
 }

@@ -20,3 +20,4 @@ export * from './anomaly-conditioning.ts';
 export * from './anomaly-model-check.ts';
 export * from './cold-archive-format.ts';
 export * from './anomaly-profile.ts';
+export type * from './api-responses.ts';

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { PulseError } from '../infra/index.ts';
 
 const PULSE = fileURLToPath(new URL('../bin/pulse.mjs', import.meta.url));
 
@@ -32,10 +33,10 @@ export function supervise(name: string, args: string[], env: NodeJS.ProcessEnv):
   return {
     name, process: child, exited,
     ready: (marker, timeoutMs) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} was not ready within ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(() => reject(new PulseError('PROCESS_FAILED', `${name} was not ready within ${timeoutMs / 1000} s`, { context: { process: name } })), timeoutMs);
       const entry = { marker, resolve: () => { clearTimeout(timer); resolve(); } };
       waiting.add(entry);
-      void exited.then((code) => { clearTimeout(timer); reject(new Error(`${name} exited (${code}) before it was ready`)); });
+      void exited.then((code) => { clearTimeout(timer); reject(new PulseError('PROCESS_FAILED', `${name} exited (${code}) before it was ready`, { context: { process: name, exitCode: code } })); });
     }),
     stop: async (graceMs) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -50,5 +51,5 @@ export function supervise(name: string, args: string[], env: NodeJS.ProcessEnv):
 /** Run a one-shot `pulse` command to completion; throws unless it exits 0. */
 export async function runToCompletion(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   const code = await supervise(name, args, env).exited;
-  if (code !== 0) throw new Error(`${name} failed (exit ${code})`);
+  if (code !== 0) throw new PulseError('PROCESS_FAILED', `${name} failed (exit ${code})`, { context: { process: name, exitCode: code } });
 }

@@ -5,6 +5,8 @@
 // (at most 750 rows) is probationary: nothing there counts. Totals are normalized so that the
 // null detector (never detects) scores 0 and the perfect one (each window at its start) 100.
 
+import { PulseError } from '../telemetry/index.ts';
+
 export interface CostProfile { tp: number; fp: number; fn: number }
 /** NAB's standard application profile. */
 export const STANDARD_PROFILE: CostProfile = Object.freeze({ tp: 1.0, fp: 0.11, fn: 1.0 });
@@ -92,7 +94,7 @@ function rowRewards(rows: number, windows: readonly RowWindow[], profile: CostPr
 export function scoreNabFile(
   timestamps: readonly number[], detected: ArrayLike<boolean>, windows: readonly (readonly [number, number])[], profile: CostProfile = STANDARD_PROFILE,
 ): NabFileScore {
-  if (detected.length !== timestamps.length) throw new RangeError(`${detected.length} detections for ${timestamps.length} rows`);
+  if (detected.length !== timestamps.length) throw new PulseError('INVALID_ARGUMENT', `${detected.length} detections for ${timestamps.length} rows`);
   const rows = rowWindows(timestamps, windows);
   const { reward, window } = rowRewards(timestamps.length, rows, profile);
   const probation = probationaryRows(timestamps.length);

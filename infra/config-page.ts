@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { ENV_SCHEMA, SECRET_VARIABLES } from './config.ts';
+import { PulseError } from './errors.ts';
 import { GROUPS, LAUNCHER_VARIABLE_DOCS, VARIABLE_DOCS, type VariableDoc } from './config-docs.ts';
 
 /** The value a variable takes when unset, as the schema declares it (undefined: no default). */
@@ -29,7 +30,7 @@ const table = (rows: readonly string[]) => ['| variable | default | meaning |', 
 
 function row(name: string, doc: VariableDoc, fallback: unknown): string {
   if (fallback !== undefined && doc.unset !== undefined) {
-    throw new Error(`${name}: the schema's default ${JSON.stringify(fallback)} and the description's "unset: ${doc.unset}" contradict each other`);
+    throw new PulseError('CONFIG_DOCS_STALE', `${name}: the schema's default ${JSON.stringify(fallback)} and the description's "unset: ${doc.unset}" contradict each other`);
   }
   const shown = fallback !== undefined ? `\`${String(fallback)}\`` : `(unset${doc.unset ? `: ${doc.unset}` : ''})`;
   const meaning = (SECRET_VARIABLES as readonly string[]).includes(name)
@@ -45,9 +46,9 @@ function row(name: string, doc: VariableDoc, fallback: unknown): string {
 export function configurationMarkdown(docs: Readonly<Record<string, VariableDoc>> = VARIABLE_DOCS): string {
   const shape: Readonly<Record<string, z.ZodType>> = ENV_SCHEMA.shape;
   const missing = Object.keys(shape).filter((name) => !(name in docs));
-  if (missing.length > 0) throw new Error(`no description in infra/config-docs.ts for ${missing.join(', ')}`);
+  if (missing.length > 0) throw new PulseError('CONFIG_DOCS_STALE', `no description in infra/config-docs.ts for ${missing.join(', ')}`);
   const stale = Object.keys(docs).filter((name) => !(name in shape));
-  if (stale.length > 0) throw new Error(`infra/config-docs.ts describes variables the schema does not read: ${stale.join(', ')}`);
+  if (stale.length > 0) throw new PulseError('CONFIG_DOCS_STALE', `infra/config-docs.ts describes variables the schema does not read: ${stale.join(', ')}`);
 
   const rows = new Map<keyof typeof GROUPS, string[]>(Object.keys(GROUPS).map((g) => [g as keyof typeof GROUPS, []]));
   for (const [name, doc] of Object.entries(docs)) rows.get(doc.group)?.push(row(name, doc, schemaDefault(shape[name] as z.ZodType)));

@@ -5,9 +5,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Producer } from 'kafkajs';
 import { z } from 'zod';
-import { CONTROL_TOPIC, createKafka, type KafkaConnection, type Logger } from '../infra/index.ts';
+import { CONTROL_TOPIC, createKafka, PulseError, type KafkaConnection, type Logger } from '../infra/index.ts';
 import { setRateCommand } from '../telemetry/index.ts';
-import { HttpError } from './errors.ts';
 
 const BODY = z.object({ rate: z.number().min(0).max(100_000) }).strict();
 
@@ -25,11 +24,11 @@ export function controlHandler(options: { kafka: KafkaConnection; token: string 
     return p;
   })());
   const handler = async (req: Request, res: Response) => {
-    if (!options.token) throw new HttpError(403, 'control_disabled', 'live-feed control is off: set PULSE_CONTROL_TOKEN on the serving layer');
+    if (!options.token) throw new PulseError('CONTROL_DISABLED', 'live-feed control is off: set PULSE_CONTROL_TOKEN on the serving layer');
     const header = req.get('authorization') ?? '';
-    if (!header.startsWith('Bearer ') || !sameToken(header.slice(7), options.token)) throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
+    if (!header.startsWith('Bearer ') || !sameToken(header.slice(7), options.token)) throw new PulseError('UNAUTHORIZED', 'a valid bearer token is required');
     const parsed = BODY.safeParse(req.body);
-    if (!parsed.success) throw new HttpError(400, 'invalid_parameter', `rate: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    if (!parsed.success) throw new PulseError('INVALID_PARAMETER', `rate: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     await (await connect()).send({ topic: options.topic ?? CONTROL_TOPIC, messages: [{ value: setRateCommand(parsed.data.rate) }] });
     options.logger?.info({ rate: parsed.data.rate }, 'live rate change requested');
     res.status(202).json({ rate: parsed.data.rate });

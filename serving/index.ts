@@ -22,6 +22,8 @@ export interface ServingOptions {
   limits?: RequestLimits;
   /** Open live streams per client and in all (defaults in DEFAULT_STREAM_LIMITS). */
   streams?: StreamLimits;
+  /** The built dashboard's directory, served at / (unset: only the API; `pulse serve` passes dashboard/dist). */
+  dashboardDir?: string;
   logger?: Logger;
 }
 
@@ -48,7 +50,7 @@ export function startServing(options: ServingOptions): Promise<Serving> {
     const kafka = { brokers: options.kafkaBrokers, ...(options.kafkaSecurity ? { security: options.kafkaSecurity } : {}) };
     const control = resources.own('control producer', controlHandler({ kafka, token: options.controlToken, ...(options.controlTopic ? { topic: options.controlTopic } : {}), ...log }), (c) => c.close());
     const streams = resources.own('stream hub', new StreamHub(pool, options.streams), (h) => h.close());
-    const app = createApp({ pool, kafka, feed, streams, control: control.handler, ...(options.limits ? { limits: options.limits } : {}), ...log });
+    const app = createApp({ pool, kafka, feed, streams, control: control.handler, ...(options.limits ? { limits: options.limits } : {}), ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}), ...log });
     const server = resources.own('http server', await listen(app, options.port, options.host ?? '0.0.0.0'), (s) => new Promise<void>((resolve) => {
       s.closeAllConnections();
       s.close(() => resolve());
@@ -77,5 +79,10 @@ function listen(app: ReturnType<typeof createApp>, port: number, host: string): 
 }
 
 export { createApp } from './app.ts';
+export type {
+  AlertRow, AlertsResponse, AnomaliesResponse, AnomalyModelSummary, AnomalyPoint, ControlRateResponse, ErrorResponse, HealthResponse, HealthScore,
+  HealthScoresResponse, HistogramBin, HistogramResponse, HostLatest, HostsResponse, LastBatch, Origin, OverviewResponse, Probe, RegionOverview,
+  SeriesPoint, SpeedInstance, TimeseriesResponse, VolumeResponse, VolumeRow,
+} from '../telemetry/index.ts';
 export { DEFAULT_LIMITS, type RequestLimits } from './limits.ts';
 export { DEFAULT_STREAM_LIMITS, StreamHub, type StreamLimits } from './stream.ts';

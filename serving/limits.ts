@@ -3,7 +3,7 @@
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { HttpError } from './errors.ts';
+import { PulseError } from '../infra/index.ts';
 
 export interface RequestLimits {
   /** Requests per minute per client address to /api (default 600; 0 turns the limit off). */
@@ -21,7 +21,7 @@ export function queryLimit(maxBytes: number): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
     const at = req.originalUrl.indexOf('?');
     if (at >= 0 && Buffer.byteLength(req.originalUrl) - at - 1 > maxBytes) {
-      return next(new HttpError(414, 'query_too_long', `the query string is limited to ${maxBytes} bytes`));
+      return next(new PulseError('QUERY_TOO_LONG', `the query string is limited to ${maxBytes} bytes`));
     }
     return next();
   };
@@ -32,6 +32,6 @@ export function rateLimiter(perMinute: number): RequestHandler {
   if (perMinute <= 0) return (_req, _res, next) => next();
   return rateLimit({
     windowMs: 60_000, limit: perMinute, standardHeaders: 'draft-8', legacyHeaders: false,
-    handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', `at most ${perMinute} requests a minute; retry later`)),
+    handler: (_req, _res, next) => next(new PulseError('RATE_LIMITED', `at most ${perMinute} requests a minute; retry later`, { retryable: true })),
   });
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HttpError } from './errors.ts';
+import { isPulseError } from '../infra/index.ts';
+import { errorBody, httpStatus } from './errors.ts';
 import { parseQuery, schemas, timeRange } from './params.ts';
 
 /** parseQuery either returns parsed values or throws a 400 naming the problem: nothing else. */
@@ -9,7 +10,7 @@ function returnsOrRefuses(run: () => unknown): boolean {
     run();
     return true;
   } catch (error) {
-    return error instanceof HttpError && error.status === 400 && /^(unknown_parameter|invalid_parameter)$/.test(error.code) && error.message.length > 0;
+    return isPulseError(error) && httpStatus(error) === 400 && /^(unknown_parameter|invalid_parameter)$/.test(errorBody(error).error.code) && error.message.length > 0;
   }
 }
 
@@ -32,7 +33,7 @@ describe('query parameter parsing under fuzzing', () => {
         const parsed = parseQuery(schemas.timeseries, { region: text, host: text, group: 'host' }) as { region?: string; host?: string };
         return !/['";\\\s]/.test(parsed.region ?? '') && !/['";\\\s]/.test(parsed.host ?? '');
       } catch (error) {
-        return error instanceof HttpError;
+        return httpStatus(error) !== undefined;
       }
     }));
   });

@@ -50,17 +50,17 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.in
   const parsed = schema.safeParse(flat);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  if (issue?.code === 'unrecognized_keys') throw badRequest('unknown_parameter', `unknown parameter ${issue.keys.join(', ')}`);
+  if (issue?.code === 'unrecognized_keys') throw badRequest('UNKNOWN_PARAMETER', `unknown parameter ${issue.keys.join(', ')}`);
   const name = issue?.path.join('.') || 'query';
-  throw badRequest('invalid_parameter', `${name}: ${issue?.message ?? 'invalid'}`);
+  throw badRequest('INVALID_PARAMETER', `${name}: ${issue?.message ?? 'invalid'}`);
 }
 
 /** A time range, defaulting to the hour before now; `from` must precede `to`, at most 400 days. */
 export function timeRange(from: number | undefined, to: number | undefined, defaultSpanMs = 3_600_000): { from: number; to: number } {
   const end = to ?? Date.now();
   const start = from ?? end - defaultSpanMs;
-  if (start >= end) throw badRequest('invalid_parameter', 'from: must be before to');
-  if (end - start > 400 * 86_400_000) throw badRequest('invalid_parameter', 'from: the range is at most 400 days');
+  if (start >= end) throw badRequest('INVALID_PARAMETER', 'from: must be before to');
+  if (end - start > 400 * 86_400_000) throw badRequest('INVALID_PARAMETER', 'from: the range is at most 400 days');
   return { from: start, to: end };
 }
 

@@ -5,6 +5,7 @@ import { cpuLevel, type Metric } from '../telemetry/index.ts';
 import { RUNNING_SPEED_INSTANCE, type Pool } from '../infra/index.ts';
 import { hostBuckets, iso, regionMinutes, regionSpans, WATERMARK_CTE } from './merged.ts';
 import { MERGED_ALERTS_SQL, MERGED_ANOMALIES_SQL } from './merged-alerts.ts';
+import type { Origin, VolumeResponse } from '../telemetry/index.ts';
 
 export interface Range { from: number; to: number }
 
@@ -94,15 +95,15 @@ export async function overview(pool: Pool, range: Range, region: string | null) 
   return overviewRegions(ranged, hosts);
 }
 
-export async function volume(pool: Pool, range: Range, stepMs: number) {
+export async function volume(pool: Pool, range: Range, stepMs: number): Promise<VolumeResponse> {
   const buckets = await pool.query(`WITH ${WATERMARK_CTE}, ${regionMinutes()}
     SELECT region, date_bin($4::interval, minute, $1) AS t, origin, sum(n)::bigint AS n FROM minutes GROUP BY 1, 2, 3 ORDER BY 2, 1, 3`,
   [iso(range.from), iso(range.to), null, interval(stepMs)]);
   const rejects = await pool.query(`SELECT reason, sum(n)::bigint AS n FROM rt_rejects_minute WHERE minute >= $1 AND minute < $2 GROUP BY 1 ORDER BY 1`, [iso(range.from), iso(range.to)]);
   const rate = await pool.query(`SELECT coalesce(sum(rate_in), 0) AS rate FROM speed_status WHERE ${RUNNING_SPEED_INSTANCE}`);
-  const series = buckets.rows.map((r) => ({ region: r.region as string, t: (r.t as Date).toISOString(), origin: r.origin as string, n: Number(r.n) }));
+  const series = buckets.rows.map((r) => ({ region: r.region as string, t: (r.t as Date).toISOString(), origin: r.origin as Origin, n: Number(r.n) }));
   const totals = { batch: 0, realtime: 0 };
-  for (const s of series) totals[s.origin as 'batch' | 'realtime'] += s.n;
+  for (const s of series) totals[s.origin] += s.n;
   return { series, totals, ingest_rate: Number(rate.rows[0]?.rate ?? 0), rejects: Object.fromEntries(rejects.rows.map((r) => [r.reason, Number(r.n)])) };
 }
 

@@ -6,8 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { Request, Response } from 'express';
 import pg from 'pg';
-import { ALERTS_CHANNEL, rootMessage, type Logger, type Pool } from '../infra/index.ts';
-import { HttpError } from './errors.ts';
+import { ALERTS_CHANNEL, PulseError, rootMessage, type Logger, type Pool } from '../infra/index.ts';
 import { parseQuery, schemas, timeRange } from './params.ts';
 import { overview, volume } from './queries.ts';
 
@@ -89,8 +88,8 @@ export class StreamHub {
   /** Opens a stream for `client`, or refuses (429 for one client's share, 503 for the total); the returned function closes it. */
   subscribe(client: string, region: string | null, interval: number, send: Send): () => void {
     const held = this.perClient.get(client) ?? 0;
-    if (held >= this.limits.perClient) throw new HttpError(429, 'too_many_streams', `at most ${this.limits.perClient} open streams per client`);
-    if (this.open >= this.limits.total) throw new HttpError(503, 'stream_capacity', `the server holds its maximum of ${this.limits.total} open streams; retry later`);
+    if (held >= this.limits.perClient) throw new PulseError('TOO_MANY_STREAMS', `at most ${this.limits.perClient} open streams per client`, { retryable: true });
+    if (this.open >= this.limits.total) throw new PulseError('STREAM_CAPACITY', `the server holds its maximum of ${this.limits.total} open streams; retry later`, { retryable: true });
     this.perClient.set(client, held + 1);
     this.open += 1;
     const key = `${region ?? ''}|${interval}`;

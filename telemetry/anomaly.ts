@@ -13,6 +13,7 @@
 import { compileForest, compiledScore, type CompiledForest, type IsolationForest } from './isolation-forest.ts';
 import { conditionedZ, type Conditioning } from './anomaly-conditioning.ts';
 import { checkAnomalyModel } from './anomaly-model-check.ts';
+import { PulseError } from './errors.ts';
 import type { Metric } from './record.ts';
 
 export const ANOMALY_MODEL_FORMAT = 'pulse-anomaly/2';
@@ -157,7 +158,7 @@ export class AnomalyScorer {
 
   constructor(model: AnomalyModel, version: number | null = null) {
     const check = checkAnomalyModel(model);
-    if (!check.ok) throw new TypeError(check.reason);
+    if (!check.ok) throw new PulseError('MODEL_INVALID', check.reason);
     this.model = model;
     this.version = version;
     this.forest = compileForest(model.forest);

@@ -2,17 +2,19 @@
 // a JSON object, a Parquet row). "Absent" (missing key, null, empty cell) is distinct
 // from "present but unusable" so that dropouts become nulls and garbage becomes a rejection.
 
+import { PulseError } from './errors.ts';
 import { reject, type Rejection } from './rejection.ts';
 
 export type NativeFields = Readonly<Record<string, unknown>>;
 
 const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
-/** Thrown inside a decoder and caught by it: never escapes `decodeReading`. */
-export class FieldRejection extends Error {
+/** Thrown inside a decoder and caught by it, which turns it into a rejection: never escapes `decodeReading`. */
+export class FieldRejection extends PulseError {
   readonly rejection: Rejection;
   constructor(rejection: Rejection) {
-    super(rejection.message);
+    super('FIELD_REJECTED', rejection.message, { context: { reason: rejection.reason, ...(rejection.field === undefined ? {} : { field: rejection.field }) } });
+    this.name = 'FieldRejection';
     this.rejection = rejection;
   }
 }

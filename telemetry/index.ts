@@ -1,4 +1,5 @@
 // Public surface of telemetry/: the domain rules every layer shares. Pure: no I/O.
+export * from './errors.ts';
 export * from './record.ts';
 export * from './units.ts';
 export * from './time.ts';
@@ -19,3 +20,4 @@ export * from './anomaly-conditioning.ts';
 export * from './anomaly-model-check.ts';
 export * from './cold-archive-format.ts';
 export * from './anomaly-profile.ts';
+export type * from './api-responses.ts';

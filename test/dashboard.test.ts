@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveGenerator, type LiveGenerator } from '../generator/index.ts';
 import { ensureTopics, packageRoot } from '../infra/index.ts';
 import { startServing, type Serving } from '../serving/index.ts';
+import { DASHBOARD_DIST } from '../dashboard/index.ts';
 import { startSpeedLayer, type SpeedLayer } from '../speed/index.ts';
 import { ANOMALY_FEATURES, assembleModel, SCHEMA_HEADER } from '../telemetry/index.ts';
 import { launchBrowser } from './support/browser.ts';
@@ -46,7 +47,7 @@ describe('dashboard in a browser', () => {
       kafka, topic, rate: 300, serversPerRegion: 5, seed: 9, regions: ['india', 'usa', 'germany'], incidentRate: 0,
       controlTopic: `${topic}-control`, labelsTopic: `${topic}-labels`,
     });
-    serving = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: testBrokers(), port: 0, host: '127.0.0.1' });
+    serving = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: testBrokers(), port: 0, host: '127.0.0.1', dashboardDir: DASHBOARD_DIST });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
     page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
@@ -179,7 +180,7 @@ describe('dashboard in a browser', () => {
     const port = serving.port;
     await serving.close();
     await page.waitForSelector('[data-testid="error-banner"], [data-testid="stream-banner"]', { timeout: 30_000 });
-    serving = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: testBrokers(), port, host: '127.0.0.1' });
+    serving = await startServing({ databaseUrl: testDatabaseUrl(), schema: db.schema, kafkaBrokers: testBrokers(), port, host: '127.0.0.1', dashboardDir: DASHBOARD_DIST });
     await page.waitForSelector('[data-testid="error-banner"]', { state: 'detached', timeout: 30_000 });
     await page.waitForSelector('[data-testid="stream-banner"]', { state: 'detached', timeout: 30_000 });
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="cpu-chart"]')?.getAttribute('data-points')) > 0, undefined, { timeout: 30_000 });

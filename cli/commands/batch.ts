@@ -39,50 +39,44 @@ async function runOnce(config: Config, logger: Logger, extraArchiveDirs: string[
 }
 
 export function registerBatchCommands(program: Command, getConfig: ConfigSource): void {
+  registerBatch(program, getConfig);
+  registerReplay(program, getConfig);
+}
+
+function registerBatch(program: Command, getConfig: ConfigSource): void {
   program.command('batch')
     .description('absorb what changed in the master dataset (history files, complete cold archives) into the batch views (DuckDB) and publish them to PostgreSQL with a new watermark')
     .option('--once', 'run once and exit (the default)')
     .option('--every <duration>', 'run on a schedule, e.g. 15m', duration)
     .option('--full', 'rebuild every day from the master dataset instead of only the days new, changed or deleted files touch')
-    .addHelpText('after', `
-Incremental runs: the batch layer records every input file it absorbed (path, size, mtime,
-SHA-256, the UTC days its rows fall in). A run reads only files that are new or changed,
-plus the unchanged files that share a day with them, and rebuilds just those days (and the
-days the watermark moved over); --full recomputes everything and gives the same result.
-
-Alerts and anomalies are batch views too: each recomputed day's silver is streamed, host by
-host in time order, through the speed layer's own rules (PULSE_ALERT_FOR_READINGS), from
-the state the day before ended in, and scored by the model trained on the 7 days before it.
-
-Silver is a Hive-partitioned Parquet dataset, $PULSE_DATA_DIR/silver/date=YYYY-MM-DD/region=R/
-readings.parquet (zstd; region and date are in the path only). Another engine reads it with
-partition pruning, e.g. DuckDB: SELECT * FROM read_parquet('silver/*/*/*.parquet', hive_partitioning = true)
-or Spark: spark.read.parquet("silver"). History files may be CSV, JSON lines (.jsonl/.json),
-a JSON array (.json), Parquet, or any of them gzipped (.gz), in folders of any name; other
-files are reported as unsupported_format.`)
+    .addHelpText('after', BATCH_HELP)
     .action(async (flags: { once?: boolean; every?: number; full?: boolean }) => {
       const config = getConfig();
       const logger = createLogger('batch', config.logLevel);
       await prepare(config, logger);
-      if (!flags.every || flags.once) {
-        await runOnce(config, logger, [], flags.full === true);
-        return;
-      }
-      let stopping = false;
-      let wake: () => void = () => undefined;
-      closeOnSignal(async () => {
-        stopping = true;
-        wake();
-      }, logger);
-      while (!stopping) {
-        await runOnce(config, logger).catch((error: unknown) => logger.error({ err: error }, 'batch run failed; the previous views stay published'));
-        await new Promise<void>((resolveWait) => {
-          wake = resolveWait;
-          setTimeout(resolveWait, flags.every);
-        });
-      }
+      if (!flags.every || flags.once) await runOnce(config, logger, [], flags.full === true);
+      else await runEvery(flags.every, config, logger);
     });
+}
 
+/** A run every `intervalMs` until a signal; a failed run is logged and the next one comes on time. */
+async function runEvery(intervalMs: number, config: Config, logger: Logger): Promise<void> {
+  let stopping = false;
+  let wake: () => void = () => undefined;
+  closeOnSignal(async () => {
+    stopping = true;
+    wake();
+  }, logger);
+  while (!stopping) {
+    await runOnce(config, logger).catch((error: unknown) => logger.error({ err: error }, 'batch run failed; the previous views stay published'));
+    await new Promise<void>((resolveWait) => {
+      wake = resolveWait;
+      setTimeout(resolveWait, intervalMs);
+    });
+  }
+}
+
+function registerReplay(program: Command, getConfig: ConfigSource): void {
   program.command('replay')
     .argument('[dirs...]', 'cold-archive directories (stream_run_… or any folder of archive files); default: everything under $PULSE_DATA_DIR/live_data')
     .description('absorb cold archives the speed layer wrote into the batch views and publish; absorbing the same archive twice changes nothing')
@@ -99,3 +93,20 @@ files are reported as unsupported_format.`)
       await runOnce(config, logger, absolute);
     });
 }
+
+const BATCH_HELP = `
+Incremental runs: the batch layer records every input file it absorbed (path, size, mtime,
+SHA-256, the UTC days its rows fall in). A run reads only files that are new or changed,
+plus the unchanged files that share a day with them, and rebuilds just those days (and the
+days the watermark moved over); --full recomputes everything and gives the same result.
+
+Alerts and anomalies are batch views too: each recomputed day's silver is streamed, host by
+host in time order, through the speed layer's own rules (PULSE_ALERT_FOR_READINGS), from
+the state the day before ended in, and scored by the model trained on the 7 days before it.
+
+Silver is a Hive-partitioned Parquet dataset, $PULSE_DATA_DIR/silver/date=YYYY-MM-DD/region=R/
+readings.parquet (zstd; region and date are in the path only). Another engine reads it with
+partition pruning, e.g. DuckDB: SELECT * FROM read_parquet('silver/*/*/*.parquet', hive_partitioning = true)
+or Spark: spark.read.parquet("silver"). History files may be CSV, JSON lines (.jsonl/.json),
+a JSON array (.json), Parquet, or any of them gzipped (.gz), in folders of any name; other
+files are reported as unsupported_format.`;

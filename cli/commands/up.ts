@@ -5,7 +5,7 @@
 // Ctrl-C stops them in reverse order and then the local services it started.
 
 import type { Command } from 'commander';
-import { createLogger, planStack, stackDown, stackUp } from '../../infra/index.ts';
+import { createLogger, planStack, PulseError, stackDown, stackUp } from '../../infra/index.ts';
 import { initialize } from './init.ts';
 import type { ConfigSource } from '../config-source.ts';
 import { nonNegativeNumber, positiveInt } from '../options.ts';
@@ -61,7 +61,7 @@ export function registerUpCommand(program: Command, getConfig: ConfigSource): vo
         children.push(serving);
         await serving.ready('"msg":"serving"', 60_000);
         console.log(`pulse up: Pulse is ready in ${((Date.now() - started) / 1000).toFixed(1)} s — open http://localhost:${config.port}/ (Ctrl-C stops everything)`);
-        await Promise.race(children.map((c) => c.exited.then((code) => { throw new Error(`${c.name} exited (${code})`); })));
+        await Promise.race(children.map((c) => c.exited.then((code) => { throw new PulseError('PROCESS_FAILED', `${c.name} exited (${code})`, { context: { process: c.name, exitCode: code } }); })));
       } catch (error) {
         await stop();
         throw error;

@@ -2,7 +2,7 @@
 // range, the fleet, each region's schema change, and every labeled incident. Then the
 // rows, in file order, as a pure generator that writers and tests both consume.
 
-import type { HistoryRegion, NativeSchema } from '../../telemetry/index.ts';
+import { PulseError, type HistoryRegion, type NativeSchema } from '../../telemetry/index.ts';
 import { fleet, type HostProfile } from '../signals/fleet.ts';
 import { HostModel } from '../signals/host-model.ts';
 import { planIncidents, type Incident } from '../signals/incidents.ts';
@@ -41,10 +41,10 @@ export function versionAt(plan: Pick<HistoryPlan, 'changeAt'>, region: HistoryRe
 }
 
 export function planHistory(options: HistoryOptions): HistoryPlan {
-  if (86_400 % options.intervalSeconds !== 0) throw new RangeError('--interval must divide a day (86400 s) evenly');
+  if (86_400 % options.intervalSeconds !== 0) throw new PulseError('INVALID_ARGUMENT', '--interval must divide a day (86400 s) evenly');
   const to = options.end;
   const from = options.from ?? to - options.days * DAY_MS;
-  if (!(from < to)) throw new RangeError('the history must start before it ends');
+  if (!(from < to)) throw new PulseError('INVALID_ARGUMENT', 'the history must start before it ends');
   const hosts = fleet(options.regions, options.serversPerRegion, options.seed, options.intervalSeconds);
   const changeAt = options.schemas === 'newest' ? { india: from, usa: from, germany: from } : schemaChangeTimes(from, to);
   const incidents = hosts.flatMap((host) => planIncidents({

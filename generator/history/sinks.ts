@@ -7,7 +7,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { stringify, type Stringifier } from 'csv-stringify';
 import parquet, { type ParquetSchema } from 'parquetjs-lite';
-import type { NativeSchema } from '../../telemetry/index.ts';
+import { PulseError, type NativeSchema } from '../../telemetry/index.ts';
 import type { NativeRecord } from '../signals/native-records.ts';
 
 export interface FileSink {
@@ -111,5 +111,5 @@ export async function openSink(schema: NativeSchema, path: string): Promise<File
   if (schema.format === 'csv') return csvSink(schema, path);
   if (schema.format === 'jsonl') return jsonlSink(path);
   if (schema.format === 'parquet') return parquetSink(schema, path);
-  throw new Error(`no history writer for format ${schema.format}`);
+  throw new PulseError('INVALID_ARGUMENT', `no history writer for format ${schema.format}`);
 }

@@ -2,7 +2,7 @@
 // its field names, units, precision and time format, for the schema version in force.
 
 import {
-  celsiusToFahrenheit, celsiusToKelvin, formatIstTime, roundTo, schemaByTag, type HistoryRegion, type NativeSchema,
+  celsiusToFahrenheit, celsiusToKelvin, formatIstTime, PulseError, roundTo, schemaByTag, type HistoryRegion, type NativeSchema,
 } from '../../telemetry/index.ts';
 import type { TrueReading } from './host-model.ts';
 import { INCIDENT_KINDS, INCIDENT_METRIC, type IncidentKind } from './incidents.ts';
@@ -23,7 +23,7 @@ export function schemaChangeTimes(from: number, to: number): Record<HistoryRegio
 
 export function schemaFor(region: HistoryRegion, version: number): NativeSchema {
   const schema = schemaByTag(`${region}/v${version}`);
-  if (!schema) throw new Error(`no schema ${region}/v${version}`);
+  if (!schema) throw new PulseError('INVALID_ARGUMENT', `no schema ${region}/v${version}`);
   return schema;
 }
 

@@ -10,7 +10,7 @@
 // A resend may write a message twice; the speed layer stores each event_id once.
 
 import { Partitioners, type Kafka, type Message, type Producer, type ProducerRecord } from 'kafkajs';
-import { rootMessage } from '../errors.ts';
+import { PulseError, rootMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 /** Longer than KafkaJS's own retries of a request (its default requestTimeout is 30 s). */
@@ -20,7 +20,7 @@ export const SEND_DEADLINE_MS = 45_000;
 export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new PulseError('DEADLINE_EXCEEDED', `${what} did not settle within ${ms} ms`, { retryable: true })), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -1,7 +1,8 @@
 // Fetching from the serving API: one AbortController per request, so a newer request
-// (or a destroyed component) cancels an older one.
+// (or a destroyed component) cancels an older one. The answers' types are the API's own
+// (telemetry/api-responses.ts, the declarations serving builds its answers to).
 
-export type Json = Record<string, any>;
+import { PulseError, type ErrorResponse } from '../../../telemetry/index.ts';
 
 export function query(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();
@@ -10,12 +11,31 @@ export function query(params: Record<string, string | number | undefined | null>
   return text ? `?${text}` : '';
 }
 
-export async function getJson(path: string, signal?: AbortSignal): Promise<Json> {
-  const response = await fetch(path, { signal, headers: { accept: 'application/json' } });
-  const body = (await response.json()) as Json;
-  if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
-  return body;
+/** GET `path` as JSON of type `T`; an answer that is not a success throws an API_FAILED PulseError with the API's message. */
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(path, { signal: signal ?? null, headers: { accept: 'application/json' } });
+  return answer<T>(response);
 }
+
+/** POST `body` as JSON to `path`. */
+export async function postJson<T>(path: string, body: unknown, options: { token?: string; signal?: AbortSignal } = {}): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  const response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body), signal: options.signal ?? null });
+  return answer<T>(response);
+}
+
+async function answer<T>(response: Response): Promise<T> {
+  const body = (await response.json()) as T | Partial<ErrorResponse> | null;
+  if (!response.ok) {
+    const error = (body as Partial<ErrorResponse> | null)?.error;
+    throw new PulseError('API_FAILED', error?.message ?? `HTTP ${response.status}`, { retryable: response.status >= 500 || response.status === 429, context: { status: response.status, code: error?.code } });
+  }
+  return body as T;
+}
+
+/** Whether `error` is a fetch cancelled by its AbortController. */
+export const isAbort = (error: unknown): boolean => (error as Error | null)?.name === 'AbortError';
 
 /** Run `load` with a fresh AbortController, cancelling the previous run of the same key. */
 export class Requests {
@@ -28,7 +48,7 @@ export class Requests {
     try {
       return await load(controller.signal);
     } catch (error) {
-      if ((error as Error).name === 'AbortError') return undefined;
+      if (isAbort(error)) return undefined;
       throw error;
     }
   }

@@ -3,8 +3,13 @@
 // Events, and the playback that replaces live data in every panel while it runs. A failed
 // request or a lost stream shows as a banner and clears by itself once the API answers.
 
-import { isCritical } from '../../../telemetry/index.ts';
-import { getJson, query, Requests, type Json } from './api.ts';
+import {
+  isCritical, type AlertRow, type AlertsResponse, type AnomaliesResponse, type AnomalyPoint, type HealthResponse, type HealthScore, type HealthScoresResponse,
+  type HistogramBin, type HistogramResponse, type HostLatest, type HostsResponse, type OverviewResponse, type RegionOverview, type SeriesPoint,
+  type TimeseriesResponse, type VolumeResponse,
+} from '../../../telemetry/index.ts';
+import { getJson, query, Requests } from './api.ts';
+import { latestFeed } from './panels.ts';
 import { Playback } from './playback.svelte.ts';
 import { groupSeries, type Series } from './series.ts';
 import { REFRESH, type RefreshKey } from './time.ts';
@@ -17,15 +22,15 @@ export class Dashboard {
   refresh = $state<RefreshKey>('5s');
   theme = $state<'dark' | 'light'>('dark');
 
-  health = $state<Json | null>(null);
-  overview = $state<Json[]>([]);
-  series = $state<Json[]>([]);
-  histogram = $state<Json[]>([]);
-  volume = $state<Json | null>(null);
-  hosts = $state<Json[]>([]);
-  alerts = $state<Json[]>([]);
-  anomalies = $state<Json[]>([]);
-  scores = $state<Json[]>([]);
+  health = $state<HealthResponse | null>(null);
+  overview = $state<RegionOverview[]>([]);
+  series = $state<SeriesPoint[]>([]);
+  histogram = $state<HistogramBin[]>([]);
+  volume = $state<VolumeResponse | null>(null);
+  hosts = $state<HostLatest[]>([]);
+  alerts = $state<AlertRow[]>([]);
+  anomalies = $state<AnomalyPoint[]>([]);
+  scores = $state<HealthScore[]>([]);
   error = $state<string | null>(null);
   streamLost = $state(false);
   shownFrom = $state<number | undefined>(undefined);
@@ -36,12 +41,12 @@ export class Dashboard {
   /** The first live load, started before the page is built (see prefetch). */
   private initial: Promise<void> | null = null;
 
-  critical = $derived(this.hosts.filter((h) => isCritical({ temp_c: h['temp_c'] ?? null, cpu_pct: h['cpu_pct'] ?? null })));
-  feed = $derived([...this.hosts].sort((a, b) => String(b['ts']).localeCompare(String(a['ts']))).slice(0, 15));
+  critical = $derived(this.hosts.filter((h) => isCritical({ temp_c: h.temp_c ?? null, cpu_pct: h.cpu_pct ?? null })));
+  feed = $derived(latestFeed(this.hosts));
   /** Regions with live hosts, whatever the filter. */
   allRegions = $state<string[]>([]);
-  regions = $derived([...new Set([...this.allRegions, ...this.overview.map((o) => o['region'] as string)])].sort());
-  cpuSeries: Series[] = $derived(groupSeries(this.view.mode === 'playback' ? this.playback.series : this.series, (p) => p['series'], (p) => Date.parse(p['t']), (p) => p['avg']));
+  regions = $derived([...new Set([...this.allRegions, ...this.overview.map((o) => o.region)])].sort());
+  cpuSeries: Series[] = $derived(groupSeries(this.view.mode === 'playback' ? this.playback.series : this.series, (p) => p.series, (p) => Date.parse(p.t), (p) => p.avg));
 
   constructor(search: string) {
     const { view, notes } = parseViewState(search, Date.now());
@@ -85,23 +90,23 @@ export class Dashboard {
     const seriesQuery = host ? query({ metric: 'cpu_pct', group: 'host', host, ...range }) : query({ metric: 'cpu_pct', group: 'region', region, ...range });
     try {
       const [health, overview, series, histogram, volume, scores, anomalies] = await Promise.all([
-        this.requests.run('health', (s) => getJson('/api/health', s)),
-        this.requests.run('overview', (s) => getJson(`/api/overview${query({ region, ...range })}`, s)),
-        this.requests.run('series', (s) => getJson(`/api/timeseries${seriesQuery}`, s)),
-        this.requests.run('histogram', (s) => getJson(`/api/histogram${query({ region, ...range, bins: 20 })}`, s)),
-        this.requests.run('volume', (s) => getJson(`/api/volume${query(range)}`, s)),
-        this.requests.run('scores', (s) => getJson(`/api/health-scores${query({ region, limit: 20 })}`, s)),
-        this.requests.run('anomalies', (s) => getJson(`/api/anomalies${query({ region, host, ...range, limit: 300 })}`, s)),
+        this.requests.run('health', (s) => getJson<HealthResponse>('/api/health', s)),
+        this.requests.run('overview', (s) => getJson<OverviewResponse>(`/api/overview${query({ region, ...range })}`, s)),
+        this.requests.run('series', (s) => getJson<TimeseriesResponse>(`/api/timeseries${seriesQuery}`, s)),
+        this.requests.run('histogram', (s) => getJson<HistogramResponse>(`/api/histogram${query({ region, ...range, bins: 20 })}`, s)),
+        this.requests.run('volume', (s) => getJson<VolumeResponse>(`/api/volume${query(range)}`, s)),
+        this.requests.run('scores', (s) => getJson<HealthScoresResponse>(`/api/health-scores${query({ region, limit: 20 })}`, s)),
+        this.requests.run('anomalies', (s) => getJson<AnomaliesResponse>(`/api/anomalies${query({ region, host, ...range, limit: 300 })}`, s)),
         this.loadAlerts(),
       ]);
       if (!overview) return; // superseded by a newer load
       if (health) this.health = health; // undefined: superseded by loadHealth's request of the same key
-      this.overview = overview['regions'] ?? [];
-      this.series = series?.['points'] ?? [];
-      this.histogram = histogram?.['bins'] ?? [];
+      this.overview = overview.regions ?? [];
+      this.series = series?.points ?? [];
+      this.histogram = histogram?.bins ?? [];
       this.volume = volume ?? null;
-      this.scores = scores?.['scores'] ?? [];
-      this.anomalies = anomalies?.['points'] ?? [];
+      this.scores = scores?.scores ?? [];
+      this.anomalies = anomalies?.points ?? [];
       this.error = null;
       this.shownFrom = from;
       this.shownTo = to;
@@ -113,7 +118,7 @@ export class Dashboard {
 
   /** Alerts and the hosts' latest readings: all an alert event changes. */
   async loadHealth(): Promise<void> {
-    const health = await this.requests.run('health', (s) => getJson('/api/health', s));
+    const health = await this.requests.run('health', (s) => getJson<HealthResponse>('/api/health', s));
     if (health) this.health = health;
   }
 
@@ -121,14 +126,14 @@ export class Dashboard {
     const region = this.view.region || undefined;
     // Every host's latest reading (a small table): which regions exist is known from it in either mode.
     const [hosts, alerts] = await Promise.all([
-      this.requests.run('hosts', (s) => getJson('/api/hosts', s)),
-      this.requests.run('alerts', (s) => getJson(`/api/alerts${query({ region, status: 'all', limit: 100 })}`, s)),
+      this.requests.run('hosts', (s) => getJson<HostsResponse>('/api/hosts', s)),
+      this.requests.run('alerts', (s) => getJson<AlertsResponse>(`/api/alerts${query({ region, status: 'all', limit: 100 })}`, s)),
     ]);
     if (hosts) {
-      this.allRegions = [...new Set((hosts['hosts'] ?? []).map((h: Json) => h['region'] as string))].sort() as string[];
-      this.hosts = (hosts['hosts'] ?? []).filter((h: Json) => (!region || h['region'] === region) && (!this.view.host || h['host_id'] === this.view.host));
+      this.allRegions = [...new Set((hosts.hosts ?? []).map((h) => h.region))].sort();
+      this.hosts = (hosts.hosts ?? []).filter((h) => (!region || h.region === region) && (!this.view.host || h.host_id === this.view.host));
     }
-    if (alerts) this.alerts = alerts['alerts'] ?? [];
+    if (alerts) this.alerts = alerts.alerts ?? [];
     this.checkRegion();
   }
 

@@ -31,8 +31,8 @@ describe('playback frames', () => {
 
   it('lists the alerts open at the cursor as firing, recent ones as resolved, and hides what came later', () => {
     const alerts = [
-      { alert_id: 1, opened_at: new Date(0).toISOString(), resolved_at: new Date(2 * H).toISOString(), status: 'resolved' },
-      { alert_id: 2, opened_at: new Date(3 * H).toISOString(), resolved_at: null, status: 'firing' },
+      { alert_id: 1, opened_at: new Date(0).toISOString(), resolved_at: new Date(2 * H).toISOString(), status: 'resolved' as const },
+      { alert_id: 2, opened_at: new Date(3 * H).toISOString(), resolved_at: null, status: 'firing' as const },
     ];
     expect(alertsAt(alerts, H).map((a) => [a.alert_id, a.status, a.resolved_at])).toEqual([[1, 'firing', null]]);
     expect(alertsAt(alerts, 2.5 * H).map((a) => [a.alert_id, a.status])).toEqual([[1, 'resolved']]);

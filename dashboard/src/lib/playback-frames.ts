@@ -3,7 +3,7 @@
 // host, and the alerts open at that moment. Pure functions of the data and the cursor, so
 // a frame costs a pass over one bucket's hosts, never a request.
 
-import { cpuLevel, CPU_LEVELS } from '../../../telemetry/index.ts';
+import { cpuLevel, CPU_LEVELS, type AlertRow } from '../../../telemetry/index.ts';
 
 /** One host's bucket: averages of its readings in [t, t + step). */
 export interface HostBucket { host: string; region: string; t: number; n: number; cpu: number | null; temp: number | null; power: number | null }
@@ -20,15 +20,18 @@ export interface RegionKpis {
   cpu_levels: Record<(typeof CPU_LEVELS)[number], number>;
 }
 
-export interface AlertRow { alert_id: number; opened_at: string; resolved_at: string | null; status: string; [key: string]: unknown }
+/** What alertsAt reads of an alert (the API's AlertRow has more). */
+export type AlertTimes = Pick<AlertRow, 'opened_at' | 'resolved_at' | 'status'>;
 
 /** Buckets by time, for the frames of one chunk. */
 export class BucketIndex {
   private readonly byTime = new Map<number, HostBucket[]>();
+  private readonly maxAge: number;
   readonly times: number[];
 
   /** `maxAge`: a bucket older than this before the cursor is no longer "at" it (a gap). */
-  constructor(buckets: readonly HostBucket[], private readonly maxAge = Infinity) {
+  constructor(buckets: readonly HostBucket[], maxAge = Infinity) {
+    this.maxAge = maxAge;
     for (const b of buckets) {
       const list = this.byTime.get(b.t);
       if (list) list.push(b);
@@ -130,7 +133,7 @@ export function latestAt(index: BucketIndex, cursor: number, limit = 15): HostBu
  * Alerts as they stood at the cursor: open ones (opened, not yet resolved) as firing, and
  * those resolved in the hour before it as resolved; any later knowledge is hidden.
  */
-export function alertsAt<A extends AlertRow>(alerts: readonly A[], cursor: number, recentMs = 3_600_000): A[] {
+export function alertsAt<A extends AlertTimes>(alerts: readonly A[], cursor: number, recentMs = 3_600_000): A[] {
   const out: { alert: A; opened: number }[] = [];
   for (const a of alerts) {
     const opened = Date.parse(a.opened_at);

@@ -6,8 +6,9 @@
 
 import { flushSync } from 'svelte';
 import { SvelteMap } from 'svelte/reactivity';
-import { getJson, query, Requests, type Json } from './api.ts';
-import { alertsAt, BucketIndex, kpisAt, latestAt, temperatureBinsAt, type AlertRow, type HostBucket } from './playback-frames.ts';
+import type { AlertRow, AlertsResponse, HealthScore, HealthScoresResponse, SeriesPoint, TimeseriesResponse, VolumeResponse } from '../../../telemetry/index.ts';
+import { getJson, query, Requests } from './api.ts';
+import { alertsAt, BucketIndex, kpisAt, latestAt, temperatureBinsAt, type HostBucket } from './playback-frames.ts';
 import { MAX_SPEED } from './view-state.ts';
 
 const STEPS = [60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000];
@@ -41,14 +42,14 @@ export class Playback {
   region = $state('');
   host = $state('');
   /** Window-wide data: the CPU series per region (or of the host) and readings per region. */
-  series = $state<Json[]>([]);
-  volume = $state<Json | null>(null);
+  series = $state<SeriesPoint[]>([]);
+  volume = $state<VolumeResponse | null>(null);
   error = $state<string | null>(null);
   /** Requests made since load, for the requests-per-minute figure. */
   requests = $state(0);
   private chunks = $state(new Map<number, Chunk>());
   private readonly pending = new Set<number>();
-  private readonly scores = new SvelteMap<string, Json[]>();
+  private readonly scores = new SvelteMap<string, HealthScore[]>();
   private readonly fetches = new Requests();
   private frame = 0;
   private last = 0;
@@ -94,10 +95,10 @@ export class Playback {
       : query({ metric: 'cpu_pct', group: 'region', region: this.region || undefined, step: `${this.step / 60_000}m`, ...range });
     try {
       const [series, volume] = await Promise.all([
-        this.get('series', `/api/timeseries${seriesQuery}`),
-        this.get('volume', `/api/volume${query({ ...range, step: `${this.step / 60_000}m` })}`),
+        this.get<TimeseriesResponse>('series', `/api/timeseries${seriesQuery}`),
+        this.get<VolumeResponse>('volume', `/api/volume${query({ ...range, step: `${this.step / 60_000}m` })}`),
       ]);
-      this.series = series?.['points'] ?? [];
+      this.series = series?.points ?? [];
       this.volume = volume ?? null;
       this.error = null;
     } catch (error) {
@@ -106,9 +107,9 @@ export class Playback {
     this.prefetch();
   }
 
-  private async get(key: string, path: string): Promise<Json | undefined> {
+  private async get<T>(key: string, path: string): Promise<T | undefined> {
     this.requests += 1;
-    return this.fetches.run(key, (signal) => getJson(path, signal));
+    return this.fetches.run(key, (signal) => getJson<T>(path, signal));
   }
 
   /** Fetch the cursor's chunk and the next ones that are not loaded or on their way. */
@@ -123,8 +124,8 @@ export class Playback {
     const day = new Date(this.cursor).toISOString().slice(0, 10);
     if (!this.scores.has(day)) {
       this.scores.set(day, []);
-      void this.get(`scores-${day}`, `/api/health-scores${query({ date: day, region: this.region || undefined, limit: 20 })}`)
-        .then((r) => r && this.scores.set(day, r['scores'] ?? [])).catch(() => this.scores.delete(day));
+      void this.get<HealthScoresResponse>(`scores-${day}`, `/api/health-scores${query({ date: day, region: this.region || undefined, limit: 20 })}`)
+        .then((r) => r && this.scores.set(day, r.scores ?? [])).catch(() => this.scores.delete(day));
     }
   }
 
@@ -134,26 +135,26 @@ export class Playback {
     const back = Math.ceil(HOST_BUCKET_REACH / this.step) * this.step;
     const range = { from: new Date(start - back).toISOString(), to: new Date(end).toISOString(), step: `${this.step / 60_000}m` };
     const filters = { region: this.region || undefined, host: this.host || undefined };
-    const series = (metric: string) => this.get(`${metric}-${start}`, `/api/timeseries${query({ metric, group: 'host', ...filters, ...range })}`);
+    const series = (metric: string) => this.get<TimeseriesResponse>(`${metric}-${start}`, `/api/timeseries${query({ metric, group: 'host', ...filters, ...range })}`);
     try {
       const [cpu, temp, power, alerts] = await Promise.all([
         series('cpu_pct'), series('temp_c'), series('power_w'),
-        this.get(`alerts-${start}`, `/api/alerts${query({ region: filters.region, from: new Date(start).toISOString(), to: range.to, limit: 1000 })}`),
+        this.get<AlertsResponse>(`alerts-${start}`, `/api/alerts${query({ region: filters.region, from: new Date(start).toISOString(), to: range.to, limit: 1000 })}`),
       ]);
       if (!cpu || !temp || !power || !alerts) return; // superseded by a newer load
       const buckets = new Map<string, HostBucket>();
-      const take = (rows: Json[], field: 'cpu' | 'temp' | 'power') => {
+      const take = (rows: SeriesPoint[], field: 'cpu' | 'temp' | 'power') => {
         for (const r of rows) {
-          const key = `${r['series']}@${r['t']}`;
+          const key = `${r.series}@${r.t}`;
           let b = buckets.get(key);
-          if (!b) buckets.set(key, (b = { host: r['series'], region: r['region'] ?? '—', t: Date.parse(r['t']), n: r['n'], cpu: null, temp: null, power: null }));
-          b[field] = r['avg'];
+          if (!b) buckets.set(key, (b = { host: r.series, region: r.region ?? '—', t: Date.parse(r.t), n: r.n, cpu: null, temp: null, power: null }));
+          b[field] = r.avg;
         }
       };
-      take(cpu['points'] ?? [], 'cpu');
-      take(temp['points'] ?? [], 'temp');
-      take(power['points'] ?? [], 'power');
-      const hostAlerts = (alerts['alerts'] ?? []).filter((a: Json) => !this.host || a['host_id'] === this.host);
+      take(cpu.points ?? [], 'cpu');
+      take(temp.points ?? [], 'temp');
+      take(power.points ?? [], 'power');
+      const hostAlerts = (alerts.alerts ?? []).filter((a) => !this.host || a.host_id === this.host);
       this.chunks = new Map(this.chunks).set(start, { buckets: [...buckets.values()], alerts: hostAlerts });
       this.error = null;
     } catch (error) {

@@ -3,6 +3,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { DuckDBDoubleVector, DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBResult, type DuckDBVector } from '@duckdb/node-api';
+import { PulseError } from '../infra/index.ts';
 
 export interface DuckOptions {
   /** e.g. "2GB"; DuckDB spills to `tempDirectory` beyond it. */
@@ -99,11 +100,11 @@ async function streamDoubles(result: DuckDBResult, rows: number): Promise<Record
     const chunk = await result.fetchChunk();
     if (chunk === null || chunk.rowCount === 0) break;
     const size = chunk.rowCount;
-    if (at + size > rows) throw new Error(`doublesOf: the result has more than the ${rows} rows expected`);
+    if (at + size > rows) throw new PulseError('BATCH_INVARIANT', `doublesOf: the result has more than the ${rows} rows expected`);
     names.forEach((_, i) => copyDoubles(chunk.getColumnVector(i), columns[i] as Float64Array, at, size));
     at += size;
   }
-  if (at !== rows) throw new Error(`doublesOf: the result has ${at} rows, ${rows} expected`);
+  if (at !== rows) throw new PulseError('BATCH_INVARIANT', `doublesOf: the result has ${at} rows, ${rows} expected`);
   return Object.fromEntries(names.map((name, i) => [name, columns[i] as Float64Array]));
 }
 

@@ -6,7 +6,7 @@
 // 7 days before it (batch_day_models keeps them, so an unchanged window is not retrained).
 
 import { createHash } from 'node:crypto';
-import type { Pool } from '../infra/index.ts';
+import { PulseError, type Pool } from '../infra/index.ts';
 import {
   AnomalyScorer, DAY_PROFILE_FORMAT, METRICS, profileDay, THRESHOLD_RULES, ANOMALY_FEATURES, type AnomalyModel, type DayProfile, type Metric,
 } from '../telemetry/index.ts';
@@ -89,7 +89,7 @@ async function dayRows(input: Pick<EpisodeInput, 'duck' | 'dataDir' | 'watermark
   // Stepping relies on that order (each file sorted by host and time): a result out of it would be stepped wrongly, so it stops the run.
   for (const part of parts) {
     for (let i = part.start + 1; i < part.end; i += 1) {
-      if ((rowNumbers[i] as number) <= (rowNumbers[i - 1] as number)) throw new Error(`silver of ${day} was not read in file order (${part.file}, row ${i - part.start})`);
+      if ((rowNumbers[i] as number) <= (rowNumbers[i - 1] as number)) throw new PulseError('BATCH_INVARIANT', `silver of ${day} was not read in file order (${part.file}, row ${i - part.start})`);
     }
   }
   return {

@@ -5,7 +5,7 @@
 // Pure: the caller reads the rows and publishes what comes out.
 
 import {
-  advanceAnomaly, ALERT_SILENCE_MS, ANOMALY_RULE, cloneAnomalyState, entityKey, initialAnomalyState, NO_HOST_ALERTS, silenceAlert, silenceHostAlerts, stepHostAlerts, THRESHOLD_RULES,
+  advanceAnomaly, ALERT_SILENCE_MS, PulseError, ANOMALY_RULE, cloneAnomalyState, entityKey, initialAnomalyState, NO_HOST_ALERTS, silenceAlert, silenceHostAlerts, stepHostAlerts, THRESHOLD_RULES,
   type AlertChange, type AnomalyScorer, type HostAlerts, type HostAnomalyState, type Metric,
 } from '../telemetry/index.ts';
 
@@ -156,13 +156,13 @@ function endOfDay(ctx: DayContext, open: Map<string, AlertSegment>, carry: HostC
   const opened = [...carry.opened];
   for (const { rule, change } of silenced.changes) {
     opened[THRESHOLD_RULES.indexOf(rule)] = null;
-    applyChange(ctx, open, rule.id, change, () => { throw new Error('a silenced episode is always open'); });
+    applyChange(ctx, open, rule.id, change, () => { throw new PulseError('BATCH_INVARIANT', 'a silenced episode is always open'); });
   }
   let { anomaly, anomalyOpened } = carry;
   if (anomaly) {
     const quiet = silenceAlert(anomaly.alert, anomaly.lastSeen, dayEnd);
     if (quiet.change) {
-      applyChange(ctx, open, ANOMALY_RULE.id, quiet.change, () => { throw new Error('a silenced episode is always open'); });
+      applyChange(ctx, open, ANOMALY_RULE.id, quiet.change, () => { throw new PulseError('BATCH_INVARIANT', 'a silenced episode is always open'); });
       anomalyOpened = null;
     }
     anomaly = { ...anomaly, alert: quiet.state };

@@ -5,7 +5,7 @@
 import { sqlIdentifier as ident } from './duck.ts';
 import {
   CONVERSIONS, DEFAULT_TIME_LIMITS, EPOCH_MILLIS_THRESHOLD, IST_OFFSET_MINUTES, MAX_PAYLOAD_BYTES, METRIC_RULES, METRICS,
-  SCHEMAS, SOURCES, type Conversion, type NativeSchema, type TimeEncoding,
+  PulseError, SCHEMAS, SOURCES, type Conversion, type NativeSchema, type TimeEncoding,
 } from '../telemetry/index.ts';
 
 /** A field's kind in the generated SQL: a small integer, which every rule compares more cheaply than a text. */
@@ -61,7 +61,7 @@ export function jsonFieldColumns(column: string, fields: readonly string[]): str
 
 export function jsonFieldAccess(fields: readonly string[]): FieldAccess {
   const piece = (f: string) => {
-    if (!fields.includes(f)) throw new Error(`field ${f} was not extracted`);
+    if (!fields.includes(f)) throw new PulseError('BATCH_INVARIANT', `field ${f} was not extracted`);
     return `jx[${literal(f)}]`;
   };
   // A JSON value's type shows in its first character; ascii() reads it without copying a string.

@@ -5,7 +5,7 @@
 
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { METRICS } from '../telemetry/index.ts';
+import { METRICS, PulseError } from '../telemetry/index.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
 
 /**
@@ -62,7 +62,7 @@ export async function silverFiles(dataDir: string, days: Iterable<string>): Prom
 /** The region of a partition file, from its path. */
 export function silverFileRegion(file: string): string {
   const region = REGION_DIR.exec(basename(dirname(file)))?.[1];
-  if (region === undefined) throw new Error(`${file} is not a silver partition file`);
+  if (region === undefined) throw new PulseError('BATCH_INVARIANT', `${file} is not a silver partition file`);
   return region;
 }
 
@@ -101,7 +101,7 @@ export async function replaceSilverDays(duck: Duck, dataDir: string, table: stri
   await mkdir(staging, { recursive: true });
   const present = await duck.rows<{ day: string; region: string }>(`SELECT DISTINCT strftime(${utcDay()}, '%Y-%m-%d') AS day, region FROM ${table} ORDER BY 1, 2`);
   for (const { day, region } of present) {
-    if (!REGION_DIR.test(`region=${region}`)) throw new Error(`silver region ${JSON.stringify(region)} is not a partition name`);
+    if (!REGION_DIR.test(`region=${region}`)) throw new PulseError('BATCH_INVARIANT', `silver region ${JSON.stringify(region)} is not a partition name`);
     await duck.run(`COPY (SELECT ${SILVER_FILE_COLUMNS.join(', ')} FROM ${table} WHERE region = ${sqlString(region)} AND ${utcDay()} = DATE ${sqlString(day)}
       ORDER BY ${SILVER_ORDER}) TO ${sqlString(join(staging, `${day}.${region}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
   }

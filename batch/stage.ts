@@ -5,7 +5,7 @@
 
 import { stat } from 'node:fs/promises';
 import { ENVELOPE_PATHS, METRICS, schemaByTag, SCHEMAS, type NativeSchema } from '../telemetry/index.ts';
-import { rootMessage } from '../infra/index.ts';
+import { PulseError, rootMessage } from '../infra/index.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
 import { columnAccess, fieldsRead, jsonFieldAccess, jsonFieldColumns, normalizeSql, payloadSql, type FieldAccess } from './normalize-sql.ts';
 import type { ProbedFile, SourceFile, SourceKind, UnreadableFile } from './sources.ts';
@@ -39,7 +39,7 @@ async function readTogether<F extends SourceFile>(files: readonly F[], read: (pa
       return null;
     } catch (error) {
       await forget(part.map((f) => f.path));
-      return error ?? new Error('read failed');
+      return error ?? new PulseError('INPUT_UNREADABLE', 'read failed');
     }
   };
   const together = await attempt(files);

@@ -30,6 +30,9 @@ export const ERROR_CODES = [
   'MODEL_INVALID',
   // speed layer
   'BATCH_ABANDONED',
+  // batch layer: a file DuckDB could not read (quarantined whole), and a broken invariant of a run (a bug: the run stops)
+  'INPUT_UNREADABLE',
+  'BATCH_INVARIANT',
   // serving layer: each answered with the HTTP status serving/errors.ts gives it
   'NOT_FOUND',
   'UNKNOWN_PARAMETER',

@@ -49,7 +49,7 @@ export async function openDuck(options: DuckOptions): Promise<Duck> {
     rows: timed(async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJS()) as Duck['rows'],
     columns: timed(async (sql) => (await connection.runAndReadAll(sql)).getColumnsObjectJS() as Record<string, unknown[]>),
     doubles: timed(async (sql) => doubleColumns(await connection.run(sql))),
-    doublesOf: async (sql, rows) => timed(async (text) => streamDoubles(await connection.stream(text), rows))(sql),
+    doublesOf: timed(async (sql: string, rows: number) => streamDoubles(await connection.stream(sql), rows)),
     close: () => {
       connection.closeSync();
       instance.closeSync();
@@ -109,10 +109,10 @@ async function streamDoubles(result: DuckDBResult, rows: number): Promise<Record
 }
 
 function traced(trace: DuckOptions['trace']) {
-  return <R>(call: (sql: string) => Promise<R>) => (trace === undefined ? call : async (sql: string) => {
+  return <A extends unknown[], R>(call: (sql: string, ...rest: A) => Promise<R>) => (trace === undefined ? call : async (sql: string, ...rest: A) => {
     const started = performance.now();
     try {
-      return await call(sql);
+      return await call(sql, ...rest);
     } finally {
       trace(sql, performance.now() - started);
     }

@@ -2,25 +2,16 @@
 // outside tests, test support, benchmarks and the dashboard's .svelte files) is over 60
 // lines. A longer one is split by responsibility, not exempted.
 
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from './index.ts';
+import { filesUnder } from './source-tree.ts';
 
 const MAX_LINES = 60;
-const SKIP = new Set(['node_modules', 'dist', 'data', 'test', 'bench', '.git', '.cache', '.scratch']);
 
-async function productionFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (SKIP.has(entry.name) || entry.name.startsWith('.')) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await productionFiles(path)));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
-}
+const isProduction = (name: string) => name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts');
 
 /** `name (lines)` of every function in `text` longer than `limit` lines. */
 export function longFunctions(file: string, text: string, limit = MAX_LINES): string[] {
@@ -49,7 +40,7 @@ describe('function length', () => {
 
   it(`keeps every production function within ${MAX_LINES} lines`, async () => {
     const offenders: string[] = [];
-    for (const file of await productionFiles(packageRoot)) {
+    for (const file of await filesUnder(packageRoot, isProduction, ['test', 'bench'])) {
       for (const found of longFunctions(file, await readFile(file, 'utf8'))) offenders.push(`${relative(packageRoot, file)}: ${found}`);
     }
     expect(offenders).toEqual([]);

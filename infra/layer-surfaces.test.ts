@@ -3,25 +3,14 @@
 // its files without breaking another. Test support is test/'s own; code elsewhere reaches it
 // through test/support/index.ts.
 
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from './index.ts';
+import { filesUnder } from './source-tree.ts';
 
 const SOURCE = /\.(ts|mjs|svelte)$/;
-const SKIP = new Set(['node_modules', 'dist', 'data', '.git', '.cache', '.scratch']);
 const RELATIVE_IMPORT = /(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm;
-
-async function sourceFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (SKIP.has(entry.name) || entry.name.startsWith('.')) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await sourceFiles(path)));
-    else if (SOURCE.test(entry.name)) out.push(path);
-  }
-  return out;
-}
 
 /** The imports of `file` (repository-relative) that reach into another layer past its index.ts. */
 export function intrusions(file: string, text: string): string[] {
@@ -49,7 +38,7 @@ describe('layer surfaces', () => {
   it('holds for every source file of the repository', async () => {
     const root = packageRoot.replace(/\/$/, '');
     const offending: string[] = [];
-    for (const path of await sourceFiles(root)) {
+    for (const path of await filesUnder(root, (name) => SOURCE.test(name))) {
       const file = relative(root, path);
       if (file === 'infra/layer-surfaces.test.ts') continue; // its examples above are strings, not imports
       for (const target of intrusions(file, await readFile(path, 'utf8'))) offending.push(`${file} → ${target}`);

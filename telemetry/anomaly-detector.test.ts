@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  ANOMALY_FEATURES, AnomalyScorer, assembleModel, checkAnomalyModel, MAX_Z, MIN_TRAINING_READINGS, RECURRING_Z, type AnomalyModel, type FeatureBaseline,
+  ANOMALY_FEATURES, AnomalyScorer, advanceAnomaly, initialAnomalyState, assembleModel, checkAnomalyModel, MAX_Z, MIN_TRAINING_READINGS, RECURRING_Z, type AnomalyModel, type FeatureBaseline,
 } from './index.ts';
 
 const HOUR = 3_600_000;
@@ -45,6 +45,23 @@ describe('the anomaly detector', () => {
     const judged = new AnomalyScorer(modelOf(young, sample, fleet)).score('lab', 'h1', 0, [95, null, null, null]);
     expect(judged.score).toBeGreaterThan(1);
     expect(judged.metric).toBe('cpu_pct');
+  });
+
+  it('counts a fleet metric only above its baseline (a fault raises it), and a generic series both ways', () => {
+    const sample = Array.from({ length: 4_000 }, (_, i) => 20 + ((i * 7919) % 5) - 2);
+    const cpu = new AnomalyScorer(modelOf(baseline(20, 2, 4_000), sample));
+    // The day after an incident a host reads below the hour the incident lifted: no anomaly.
+    expect(cpu.score('lab', 'h1', 0, [0, null, null, null])).toMatchObject({ z: 0 });
+    expect(cpu.score('lab', 'h1', 0, [0, null, null, null]).score).toBeLessThan(1);
+    expect(cpu.score('lab', 'h1', 0, [40, null, null, null]).score).toBeGreaterThan(1);
+    // Nor does a low level that holds for hours pass for a shift (varying, so not stuck either).
+    const state = initialAnomalyState(ANOMALY_FEATURES.length);
+    let fired = false;
+    for (let i = 0; i < 600; i += 1) fired ||= advanceAnomaly(cpu, state, { region: 'lab', host: 'h1', ts: i * 60_000, values: [8 + (i % 3), null, null, null] }, 3).score.score >= 1;
+    expect(fired).toBe(false);
+    const rows = sample.map((v, i) => ({ region: 'lab', host: 'h1', ts: i * 300_000, values: [v] }));
+    const generic = new AnomalyScorer(assembleModel({ features: ['value'], trainedThrough: rows.length * 300_000, trainingRows: rows.length, hosts: { 'lab/h1': [baseline(20, 2, 4_000)] }, regions: {} }, rows));
+    expect(generic.score('lab', 'h1', 0, [0]).score).toBeGreaterThan(1);
   });
 
   it('still scores a model of the older format (no counts, ranges or lines: each taken as absent), and refuses an unknown one', () => {

@@ -22,6 +22,14 @@ export const ANOMALY_MODEL_FORMATS_READ: readonly string[] = ['pulse-anomaly/1',
 /** Metrics the fleet model standardizes and isolates (where a host reports them). */
 export const ANOMALY_FEATURES: readonly Metric[] = ['cpu_pct', 'mem_pct', 'temp_c', 'power_w'];
 /**
+ * Features whose faults only ever raise them: a leak, an overheat, a surge, a saturation.
+ * A reading below its baseline is no fault of these, and below it is exactly where a host
+ * reads the day after an incident (the incident lifted that hour's baseline), so their z
+ * counts only upwards: point score, forest and shift sums alike. Other features (a NAB
+ * series' `value`) count both ways.
+ */
+export const RAISED_BY_FAULTS: ReadonlySet<string> = new Set<Metric>(['cpu_pct', 'mem_pct', 'temp_c', 'power_w']);
+/**
  * Share of training readings taken as anomalous: sets the thresholds. The original model used
  * 0.01 on a handful of readings; at one reading per host per minute that flags ~14 a day per
  * host, so Pulse defaults to 0.001 (see the `pulse eval` figures in bench/RESULTS.md).
@@ -152,6 +160,8 @@ export class AnomalyScorer {
   readonly version: number | null;
   private readonly forest: CompiledForest;
   private readonly row: Float64Array;
+  /** By feature: whether only a z above 0 counts (RAISED_BY_FAULTS). */
+  private readonly upwardOnly: boolean[];
   private readonly entities = new Map<string, Map<string, Entity>>();
   /** The host asked about last: readings come host by host, so most lookups are this one. */
   private last: { region: string; host: string; entity: Entity } | null = null;
@@ -163,6 +173,7 @@ export class AnomalyScorer {
     this.version = version;
     this.forest = compileForest(model.forest);
     this.row = new Float64Array(model.features.length);
+    this.upwardOnly = model.features.map((f) => RAISED_BY_FAULTS.has(f));
   }
 
   /** What the model knows of one host, resolved once per host rather than per feature and reading. */
@@ -203,7 +214,8 @@ export class AnomalyScorer {
     let worst = -1;
     let worstAbs = -1;
     for (let i = 0; i < out.length; i += 1) {
-      const z = this.featureZ(entity, hour, i, values);
+      const signed = this.featureZ(entity, hour, i, values);
+      const z = signed !== null && this.upwardOnly[i] && signed < 0 ? 0 : signed;
       out[i] = z ?? 0;
       if (z !== null && Math.abs(z) > worstAbs) {
         worst = i;

@@ -12,7 +12,8 @@ import {
 } from '../telemetry/index.ts';
 import { trainAnomalyModel } from './anomaly-training.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
-import { parseCarry, serializeCarry, stepDay, wouldSilence, type AlertSegment, type AnomalyPointRow, type Carry, type DayColumns } from './episodes.ts';
+import { EpisodeSpool } from './episode-spool.ts';
+import { parseCarry, serializeCarry, stepDay, wouldSilence, type Carry, type DayColumns } from './episodes.ts';
 import { silverFileRegion, silverFiles, silverRelation } from './silver.ts';
 
 const DAY = 86_400_000;
@@ -23,14 +24,16 @@ const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export interface EpisodeViews {
   /** Days whose rows of the four tables are replaced (`all`: a full run). */
   days: readonly string[] | 'all';
-  segments: AlertSegment[];
-  points: AnomalyPointRow[];
-  /** Each stepped day's end state, and its profile (what its readings say about normal, for the models of the days after it). */
-  carries: { day: string; states: string; hash: string; profile: string }[];
+  /**
+   * On disk until publishing: the stepped days' segments and anomalous readings, each stepped
+   * day's end state with its profile (what its readings say about normal, for the models of
+   * the days after it), and the models trained again.
+   */
+  spool: EpisodeSpool;
   /** The profiles of the last days stepped (a model needs 7), parsed. */
   profiles: Map<string, DayProfile>;
-  /** Days whose walk-forward model was trained again (null: nothing to learn from); the others keep theirs. */
-  models: { day: string; trainingRows: number; json: string | null }[];
+  /** Days whose walk-forward model was trained again (`learnt` false: nothing to learn from, none is kept); the others keep theirs. */
+  models: { day: string; trainingRows: number; learnt: boolean }[];
   /** The last model trained, as an object (the speed layer's, when its day is the watermark's). */
   lastModel: { day: string; model: AnomalyModel } | null;
 }
@@ -41,6 +44,8 @@ export interface EpisodeInput {
   silverDays: readonly string[];
   dirtyDays: readonly string[];
   goldDays: readonly string[];
+  /** Where the spool is written (the run's work folder). */
+  spoolDir: string;
   phase: (name: string) => void;
 }
 
@@ -219,7 +224,7 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
   const modelDays = new Set((await input.pool.query<{ day: string }>('SELECT day::text AS day FROM batch_day_models')).rows.map((r) => r.day));
   if (last !== undefined && last === lastBefore && wanted.has(last) && (await lastDayUnchanged(input, last, modelDays))) wanted.delete(last);
   // What is kept of every day until publishing is text (models, profiles): a full run holds one object model and 8 parsed profiles at a time.
-  const views: EpisodeViews = { days: input.full ? 'all' : [], segments: [], points: [], carries: [], models: [], lastModel: null, profiles: new Map() };
+  const views: EpisodeViews = { days: input.full ? 'all' : [], spool: new EpisodeSpool(input.spoolDir), models: [], lastModel: null, profiles: new Map() };
   const profileOf = profileSource(input, views.profiles);
   let carry: Carry = new Map();
   let previous: string | null = null;
@@ -230,7 +235,8 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     const start = input.full || (previous !== null && previous === covered[i - 1]) ? carry : await publishedCarryBefore(input.pool, day);
     const { model, trained } = await modelOf(input, day, modelDays, profileOf);
     if (trained) {
-      views.models.push({ day, trainingRows: model?.trainingRows ?? 0, json: model ? JSON.stringify(model) : null });
+      views.models.push({ day, trainingRows: model?.trainingRows ?? 0, learnt: model !== null });
+      if (model) await views.spool.add('models', [{ day, trainingRows: model.trainingRows, json: JSON.stringify(model) }]);
       views.lastModel = model ? { day, model } : null;
     }
     const rows = await dayRows(input, day);
@@ -240,11 +246,11 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     const stepped = stepDay({ day, rows, start, scorer: model ? new AnomalyScorer(model) : null, forReadings: input.forReadings, dayEnd: day === last ? input.watermark : Math.min(dayStart(day) + DAY, input.watermark) });
     const ids = await rows.eventIds(stepped.points.map((p) => p.position));
     stepped.points.forEach((p, k) => { p.event_id = ids[k] as string; });
-    views.segments.push(...stepped.segments);
-    views.points.push(...stepped.points);
+    await views.spool.add('segments', stepped.segments);
+    await views.spool.add('points', stepped.points);
     const states = serializeCarry(stepped.carry);
     const hash = createHash('sha256').update(states).digest('hex');
-    views.carries.push({ day, states, hash, profile: JSON.stringify(profile) });
+    await views.spool.add('carries', [{ day, states, hash, profile: JSON.stringify(profile) }]);
     const next = covered[i + 1];
     if (!input.full && hash !== hashes.get(day) && next) wanted.add(next);
     carry = stepped.carry;
@@ -253,7 +259,7 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
   if (!input.full) {
     const gone = input.dirtyDays.filter((d) => !covered.includes(d));
     views.days = [...new Set([...wanted, ...gone])].sort();
-    for (const day of gone) views.models.push({ day, trainingRows: 0, json: null });
+    for (const day of gone) views.models.push({ day, trainingRows: 0, learnt: false });
   }
   return views;
 }

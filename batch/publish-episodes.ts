@@ -12,10 +12,12 @@ async function clear(client: PoolClient, table: string, days: readonly string[] 
   else if (days.length > 0) await client.query(`DELETE FROM ${table} WHERE day = ANY($1::date[])`, [days]);
 }
 
+/** Rows a statement inserts at once: parameters are arrays, bounded so that no statement holds a whole history's rows. */
+const CHUNK = 50_000;
+
 export async function publishEpisodes(client: PoolClient, views: EpisodeViews): Promise<void> {
   for (const table of ['batch_alert_segments', 'batch_anomaly_points', 'batch_alert_carry']) await clear(client, table, views.days);
-  const s = views.segments;
-  if (s.length > 0) {
+  for await (const s of views.spool.chunks('segments', CHUNK)) {
     await client.query(`INSERT INTO batch_alert_segments (day, region, host_id, rule, kind, severity, metric, opened_at, fire_above, clear_below, segment_peak,
         last_value, resolved_at, closed_by, detail)
       SELECT * FROM UNNEST($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::float8[], $10::float8[],
@@ -25,9 +27,7 @@ export async function publishEpisodes(client: PoolClient, views: EpisodeViews): 
       s.map((x) => x.last_value), s.map((x) => iso(x.resolved_at)), s.map((x) => x.closed_by), s.map((x) => JSON.stringify(x.detail)),
     ]);
   }
-  const p = views.points;
-  for (let i = 0; i < p.length; i += 50_000) {
-    const part = p.slice(i, i + 50_000);
+  for await (const part of views.spool.chunks('points', CHUNK)) {
     await client.query(`INSERT INTO batch_anomaly_points (day, event_id, ts, region, host_id, score, metric, value, z, reason)
       SELECT * FROM UNNEST($1::date[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::float8[], $9::float8[], $10::text[])
       ON CONFLICT DO NOTHING`, [
@@ -35,11 +35,12 @@ export async function publishEpisodes(client: PoolClient, views: EpisodeViews): 
       part.map((x) => x.score), part.map((x) => x.metric), part.map((x) => x.value), part.map((x) => x.z), part.map((x) => x.reason),
     ]);
   }
-  for (const c of views.carries) {
-    await client.query('INSERT INTO batch_alert_carry (day, states, states_hash, profile) VALUES ($1, $2, $3, $4)', [c.day, c.states, c.hash, c.profile]);
+  // A day's end state and profile, and a model, are a few MB of text each: one row at a time.
+  for await (const [c] of views.spool.chunks('carries', 1)) {
+    if (c) await client.query('INSERT INTO batch_alert_carry (day, states, states_hash, profile) VALUES ($1, $2, $3, $4)', [c.day, c.states, c.hash, c.profile]);
   }
   await clear(client, 'batch_day_models', views.days === 'all' ? 'all' : views.models.map((m) => m.day));
-  for (const m of views.models) {
-    if (m.json !== null) await client.query('INSERT INTO batch_day_models (day, training_rows, model) VALUES ($1, $2, $3)', [m.day, m.trainingRows, m.json]);
+  for await (const [m] of views.spool.chunks('models', 1)) {
+    if (m) await client.query('INSERT INTO batch_day_models (day, training_rows, model) VALUES ($1, $2, $3)', [m.day, m.trainingRows, m.json]);
   }
 }

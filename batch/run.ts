@@ -285,7 +285,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     await releaseReadingMemory(duck, options.memoryLimit);
     const episodes = await computeEpisodeViews({
       duck, pool, dataDir: options.dataDir, watermark, previousWatermark: previous, forReadings: options.alertForReadings ?? DEFAULT_FOR_READINGS, full: run.full,
-      silverDays: await silverDays(options.dataDir), dirtyDays: plan.dirtyDays, goldDays: plan.goldDays, phase,
+      silverDays: await silverDays(options.dataDir), dirtyDays: plan.dirtyDays, goldDays: plan.goldDays, spoolDir: join(work, 'episodes'), phase,
     });
     const model = await speedModel(ctx, episodes, watermark, { full: run.full });
     const { absorbed, diff } = run;
@@ -294,7 +294,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const summary: BatchSummary = {
       runId, watermark: new Date(watermark), seconds: 0, full: run.full, rowsRead, rowsValid: rowsRead - quarantined, silverRows: await silverRowCount(duck, options.dataDir),
       deduplicated: rebuilt.deduplicated, quarantined, filesQuarantined: run.unreadable, bySource: absorbed.bySource, byReason: absorbed.byReason, quarantineDir: run.quarantineDir, model: null,
-      episodes: { days: episodes.carries.length, segments: episodes.segments.length, anomalyPoints: episodes.points.length, modelsTrained: episodes.models.filter((m) => m.json !== null).length },
+      episodes: { days: episodes.spool.counts.carries, segments: episodes.spool.counts.segments, anomalyPoints: episodes.spool.counts.points, modelsTrained: episodes.models.filter((m) => m.learnt).length },
       inputs: { read: absorbed.records.length, unchanged: diff.unchanged.length, gone: diff.gone.length, reread: rebuilt.reread, dirtyDays: plan.dirtyDays.length, goldDays: plan.goldDays.length },
     };
     phase('publishing to PostgreSQL');

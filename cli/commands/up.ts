@@ -13,6 +13,26 @@ import { supervise, type Supervised } from '../supervisor.ts';
 
 interface UpFlags { generator: boolean; rate: number; historyDays: number; serversPerRegion: number; batchEvery: string; keepStack: boolean }
 
+/**
+ * The first SIGINT/SIGTERM stops gracefully; a second stops at once, but still stops what
+ * `pulse up` started: left to its default action it killed `pulse up` alone, and Kafka and
+ * PostgreSQL kept running.
+ */
+function onStopSignals(graceful: () => Promise<void>, immediate: () => Promise<void>): void {
+  let signals = 0;
+  const handler = () => {
+    signals += 1;
+    if (signals === 1) {
+      void graceful().then(() => process.exit(0));
+      return;
+    }
+    console.log('pulse up: second signal: stopping at once');
+    void immediate().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
 export function registerUpCommand(program: Command, getConfig: ConfigSource): void {
   program.command('up')
     .description('run the whole pipeline on this machine (what `npm start` does): Kafka, PostgreSQL, speed, batch every 15 min, live generator and the dashboard on PORT; Ctrl-C stops everything')
@@ -38,8 +58,10 @@ export function registerUpCommand(program: Command, getConfig: ConfigSource): vo
         if (startedStack && !flags.keepStack) await stackDown(plan);
         console.log('pulse up: stopped');
       })());
-      process.once('SIGINT', () => void stop().then(() => process.exit(0)));
-      process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+      onStopSignals(stop, async () => {
+        for (const child of children) child.process.kill('SIGKILL');
+        if (startedStack && !flags.keepStack) await stackDown(plan);
+      });
 
       try {
         const started = Date.now();

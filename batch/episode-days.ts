@@ -32,8 +32,8 @@ export interface EpisodeViews {
   spool: EpisodeSpool;
   /** The profiles of the last days stepped (a model needs 7), parsed. */
   profiles: Map<string, DayProfile>;
-  /** Days whose walk-forward model was trained again (`learnt` false: nothing to learn from, none is kept); the others keep theirs. */
-  models: { day: string; trainingRows: number; learnt: boolean }[];
+  /** Days whose walk-forward model is replaced: trained again (in the spool, unless there was nothing to learn from) or gone; the others keep theirs. */
+  modelDays: string[];
   /** The last model trained, as an object (the speed layer's, when its day is the watermark's). */
   lastModel: { day: string; model: AnomalyModel } | null;
 }
@@ -224,7 +224,7 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
   const modelDays = new Set((await input.pool.query<{ day: string }>('SELECT day::text AS day FROM batch_day_models')).rows.map((r) => r.day));
   if (last !== undefined && last === lastBefore && wanted.has(last) && (await lastDayUnchanged(input, last, modelDays))) wanted.delete(last);
   // What is kept of every day until publishing is text (models, profiles): a full run holds one object model and 8 parsed profiles at a time.
-  const views: EpisodeViews = { days: input.full ? 'all' : [], spool: new EpisodeSpool(input.spoolDir), models: [], lastModel: null, profiles: new Map() };
+  const views: EpisodeViews = { days: input.full ? 'all' : [], spool: new EpisodeSpool(input.spoolDir), modelDays: [], lastModel: null, profiles: new Map() };
   const profileOf = profileSource(input, views.profiles);
   let carry: Carry = new Map();
   let previous: string | null = null;
@@ -235,7 +235,7 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
     const start = input.full || (previous !== null && previous === covered[i - 1]) ? carry : await publishedCarryBefore(input.pool, day);
     const { model, trained } = await modelOf(input, day, modelDays, profileOf);
     if (trained) {
-      views.models.push({ day, trainingRows: model?.trainingRows ?? 0, learnt: model !== null });
+      views.modelDays.push(day);
       if (model) await views.spool.add('models', [{ day, trainingRows: model.trainingRows, json: JSON.stringify(model) }]);
       views.lastModel = model ? { day, model } : null;
     }
@@ -259,7 +259,7 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
   if (!input.full) {
     const gone = input.dirtyDays.filter((d) => !covered.includes(d));
     views.days = [...new Set([...wanted, ...gone])].sort();
-    for (const day of gone) views.models.push({ day, trainingRows: 0, learnt: false });
+    views.modelDays.push(...gone);
   }
   return views;
 }

@@ -39,7 +39,7 @@ export async function publishEpisodes(client: PoolClient, views: EpisodeViews): 
   for await (const [c] of views.spool.chunks('carries', 1)) {
     if (c) await client.query('INSERT INTO batch_alert_carry (day, states, states_hash, profile) VALUES ($1, $2, $3, $4)', [c.day, c.states, c.hash, c.profile]);
   }
-  await clear(client, 'batch_day_models', views.days === 'all' ? 'all' : views.models.map((m) => m.day));
+  await clear(client, 'batch_day_models', views.days === 'all' ? 'all' : views.modelDays);
   for await (const [m] of views.spool.chunks('models', 1)) {
     if (m) await client.query('INSERT INTO batch_day_models (day, training_rows, model) VALUES ($1, $2, $3)', [m.day, m.trainingRows, m.json]);
   }

@@ -233,7 +233,7 @@ async function rebuildDays(ctx: RunContext, run: Absorption, plan: Awaited<Retur
  */
 async function speedModel(ctx: RunContext, episodes: EpisodeViews, watermark: number, changed: { full: boolean }): Promise<AnomalyModel | null> {
   const day = isoDay(watermark);
-  if (episodes.models.some((m) => m.day === day)) return episodes.lastModel?.day === day ? episodes.lastModel.model : null;
+  if (episodes.modelDays.includes(day)) return episodes.lastModel?.day === day ? episodes.lastModel.model : null;
   // The watermark's day holds no silver yet, so nothing of it is scored in the batch views:
   // the published model stays until that day has readings, unless there is none or the run is full.
   if (!changed.full && (await ctx.pool.query('SELECT 1 FROM anomaly_models LIMIT 1')).rowCount !== 0) return null;
@@ -294,7 +294,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const summary: BatchSummary = {
       runId, watermark: new Date(watermark), seconds: 0, full: run.full, rowsRead, rowsValid: rowsRead - quarantined, silverRows: await silverRowCount(duck, options.dataDir),
       deduplicated: rebuilt.deduplicated, quarantined, filesQuarantined: run.unreadable, bySource: absorbed.bySource, byReason: absorbed.byReason, quarantineDir: run.quarantineDir, model: null,
-      episodes: { days: episodes.spool.counts.carries, segments: episodes.spool.counts.segments, anomalyPoints: episodes.spool.counts.points, modelsTrained: episodes.models.filter((m) => m.learnt).length },
+      episodes: { days: episodes.spool.counts.carries, segments: episodes.spool.counts.segments, anomalyPoints: episodes.spool.counts.points, modelsTrained: episodes.spool.counts.models },
       inputs: { read: absorbed.records.length, unchanged: diff.unchanged.length, gone: diff.gone.length, reread: rebuilt.reread, dirtyDays: plan.dirtyDays.length, goldDays: plan.goldDays.length },
     };
     phase('publishing to PostgreSQL');

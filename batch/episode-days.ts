@@ -14,7 +14,8 @@ import { trainAnomalyModel } from './anomaly-training.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
 import { EpisodeSpool } from './episode-spool.ts';
 import { parseCarry, serializeCarry, stepDay, wouldSilence, type Carry, type DayColumns } from './episodes.ts';
-import { silverFileRegion, silverFiles, silverRelation } from './silver.ts';
+import { dayRows } from './day-rows.ts';
+import { silverFiles, silverRelation } from './silver.ts';
 
 const DAY = 86_400_000;
 const MODEL_WINDOW_DAYS = 7;
@@ -65,54 +66,6 @@ function initialDays(input: EpisodeInput, covered: readonly string[]): Set<strin
     }
   }
   return wanted;
-}
-
-const METRICS_READ: Metric[] = [...new Set<Metric>([...THRESHOLD_RULES.map((r) => r.metric), ...ANOMALY_FEATURES])].filter((m) => METRICS.includes(m));
-
-/**
- * A day's covered readings in (region, host, time) order, as columns: each region's silver
- * file is sorted by host and time already, so it is read in file order. Strings are costly to
- * bring out of DuckDB row by row, so hosts come as one row per host (with its count) and
- * event ids only for the readings that need one (anomalous points), by file row number.
- */
-async function dayRows(input: Pick<EpisodeInput, 'duck' | 'dataDir' | 'watermark'>, day: string): Promise<DayColumns> {
-  const files = await silverFiles(input.dataDir, [day]);
-  const covered = `ts_ms < ${input.watermark}`;
-  const parts: { file: string; region: string; start: number; end: number; hosts: { host_id: string; n: bigint }[] }[] = [];
-  let rowsRead = 0;
-  for (const file of files) {
-    const hosts = await input.duck.rows<{ host_id: string; n: bigint }>(`SELECT host_id, count(*) AS n FROM read_parquet(${sqlString(file)}) WHERE ${covered} GROUP BY 1 ORDER BY 1`);
-    const rows = hosts.reduce((sum, h) => sum + Number(h.n), 0);
-    parts.push({ file, region: silverFileRegion(file), start: rowsRead, end: rowsRead + rows, hosts });
-    rowsRead += rows;
-  }
-  // One scan of the day's files, in file order (DuckDB keeps insertion order), into arrays of the counted length.
-  const columns = files.length === 0 ? null : await input.duck.doublesOf(`SELECT file_row_number::DOUBLE AS row_number, ts_ms::DOUBLE AS ts_ms,
-    ${METRICS_READ.map((m) => `${m}::DOUBLE AS ${m}`).join(', ')} FROM read_parquet(${sqlList(files)}, file_row_number = true) WHERE ${covered}`, rowsRead);
-  const column = (name: string) => columns?.[name] ?? new Float64Array(0);
-  const rowNumbers = column('row_number');
-  // Stepping relies on that order (each file sorted by host and time): a result out of it would be stepped wrongly, so it stops the run.
-  for (const part of parts) {
-    for (let i = part.start + 1; i < part.end; i += 1) {
-      if ((rowNumbers[i] as number) <= (rowNumbers[i - 1] as number)) throw new PulseError('BATCH_INVARIANT', `silver of ${day} was not read in file order (${part.file}, row ${i - part.start})`);
-    }
-  }
-  return {
-    ts_ms: column('ts_ms'), hosts: parts.flatMap((p) => p.hosts.map((h) => ({ region: p.region, host: h.host_id, rows: Number(h.n) }))),
-    metrics: Object.fromEntries(METRICS_READ.map((m) => [m, column(m)])),
-    eventIds: async (positions) => {
-      const ids = new Map<number, string>();
-      for (const part of parts) {
-        const mine = positions.filter((p) => p >= part.start && p < part.end);
-        if (mine.length === 0) continue;
-        const byRow = new Map(mine.map((p) => [rowNumbers[p] as number, p]));
-        const found = await input.duck.columns(`SELECT file_row_number AS r, event_id FROM read_parquet(${sqlString(part.file)}, file_row_number = true)
-          WHERE file_row_number IN (SELECT unnest([${[...byRow.keys()].join(', ')}]::BIGINT[]))`);
-        (found.r ?? []).forEach((r, k) => ids.set(byRow.get(Number(r)) as number, found.event_id?.[k] as string));
-      }
-      return positions.map((p) => ids.get(p) as string);
-    },
-  };
 }
 
 /** Whether `other` is one of the 7 days before `day` (its model's training window). */
@@ -240,8 +193,11 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
       views.lastModel = model ? { day, model } : null;
     }
     const rows = await dayRows(input, day);
-    const profile = (await unchangedProfile(input, day)) ?? profileOfRows(dayStart(day), rows);
-    views.profiles.set(day, profile);
+    // A day the watermark is still inside is profiled once it is complete (it is stepped again
+    // then): only the days after it learn from its profile, and none is stepped before that.
+    const complete = dayStart(day) + DAY <= input.watermark;
+    const profile = complete ? (await unchangedProfile(input, day)) ?? profileOfRows(dayStart(day), rows) : null;
+    if (profile) views.profiles.set(day, profile);
     for (const known of views.profiles.keys()) if (dayStart(known) < dayStart(day) - MODEL_WINDOW_DAYS * DAY) views.profiles.delete(known);
     const stepped = stepDay({ day, rows, start, scorer: model ? new AnomalyScorer(model) : null, forReadings: input.forReadings, dayEnd: day === last ? input.watermark : Math.min(dayStart(day) + DAY, input.watermark) });
     const ids = await rows.eventIds(stepped.points.map((p) => p.position));

@@ -144,6 +144,32 @@ describe('incremental batch runs equal a full recompute', () => {
     await expectSameAsFull();
   });
 
+  it('adds late readings between ones silver holds as a delta file, and steps them in time order', async () => {
+    const hour = TODAY - DAY + 12 * 3_600_000;
+    // lab-1 has a reading every 4 minutes at low CPU; these come 30 s after each of the first
+    // eight at 99 %. In time order no three in a row are critical; appended after them, eight are.
+    const late = Array.from({ length: 8 }, (_, k) => ({ id: `late-lab1-${k}`, ts: hour + (1 + 4 * k) * 60_000 + 30_000, host: 'lab-1', cpu: 99 }));
+    await writeArchive(hourDir(join(dataDir, 'live_data', 'stream_run_b'), hour), 'part-00001.jsonl', late);
+    const summary = await run();
+    expect(summary.inputs).toMatchObject({ read: 1, dirtyDays: 1 });
+    const lab = await readdir(join(dataDir, 'silver', `date=${day(-1)}`, 'region=lab'));
+    expect(lab.filter((f) => f.startsWith('delta-'))).toHaveLength(1);
+    const alerts = await incremental.pool.query(`SELECT 1 FROM batch_alert_segments WHERE host_id = 'lab-1' AND rule = 'cpu_critical'`);
+    expect(alerts.rowCount).toBe(0);
+    await expectSameAsFull();
+  });
+
+  it('rewrites a partition when a new file holds a copy that wins over the one in silver', async () => {
+    const hour = TODAY - DAY + 12 * 3_600_000;
+    // stream_run_0 sorts before stream_run_a, so its copy of live-7 is the first copy.
+    await writeArchive(hourDir(join(dataDir, 'live_data', 'stream_run_0'), hour), 'part-00001.jsonl', [{ id: 'live-7', ts: hour + 7 * 60_000, host: 'lab-3', cpu: 77 }]);
+    const summary = await run();
+    expect(summary.deduplicated).toBe(1);
+    const lab = await readdir(join(dataDir, 'silver', `date=${day(-1)}`, 'region=lab'));
+    expect(lab).toEqual([expect.stringMatching(/^base-\d+\.parquet$/)]);
+    await expectSameAsFull();
+  });
+
   it('steps an alert across midnight as one episode, on the days it spans', async () => {
     const midnight = TODAY - DAY;
     // lab-hot runs at 95 % CPU from 23:40 to 00:20, then cools down: one cpu_critical episode.

@@ -105,8 +105,9 @@ host in time order, through the speed layer's own rules (PULSE_ALERT_FOR_READING
 the state the day before ended in, and scored by the model trained on the 7 days before it.
 
 Silver is a Hive-partitioned Parquet dataset, $PULSE_DATA_DIR/silver/date=YYYY-MM-DD/region=R/
-readings.parquet (zstd; region and date are in the path only). Another engine reads it with
-partition pruning, e.g. DuckDB: SELECT * FROM read_parquet('silver/*/*/*.parquet', hive_partitioning = true)
+base-N.parquet plus the delta-N.parquet files later runs added (zstd; region and date are in
+the path only): a run that only adds rows writes them as a delta instead of the day again.
+Another engine reads it with partition pruning, e.g. DuckDB: SELECT * FROM read_parquet('silver/*/*/*.parquet', hive_partitioning = true)
 or Spark: spark.read.parquet("silver"). History files may be CSV, JSON lines (.jsonl/.json),
 a JSON array (.json), Parquet, or any of them gzipped (.gz), in folders of any name; other
 files are reported as unsupported_format.`;

@@ -33,6 +33,8 @@ export interface EpisodeViews {
   spool: EpisodeSpool;
   /** The profiles of the last days stepped (a model needs 7), parsed. */
   profiles: Map<string, DayProfile>;
+  /** Days stepped without a profile (published as none): a model that needs one profiles the day's silver. */
+  unprofiled: Set<string>;
   /** Days whose walk-forward model is replaced: trained again (in the spool, unless there was nothing to learn from) or gone; the others keep theirs. */
   modelDays: string[];
   /** The last model trained, as an object (the speed layer's, when its day is the watermark's). */
@@ -74,12 +76,13 @@ const inModelWindow = (other: string, day: string) => dayStart(other) < dayStart
 /** Where a day's profile comes from: this run's stepping, the published views, or (for days stepped before profiles existed) its silver. */
 export type ProfileSource = (day: number) => Promise<DayProfile | null>;
 
-export function profileSource(input: Pick<EpisodeInput, 'duck' | 'pool' | 'dataDir' | 'watermark'>, fresh: ReadonlyMap<string, DayProfile>): ProfileSource {
+export function profileSource(input: Pick<EpisodeInput, 'duck' | 'pool' | 'dataDir' | 'watermark'>, fresh: ReadonlyMap<string, DayProfile>,
+  unprofiled: ReadonlySet<string> = new Set()): ProfileSource {
   return async (dayMs) => {
     const day = isoDay(dayMs);
     const known = fresh.get(day);
     if (known) return known;
-    const published = await publishedProfile(input.pool, day);
+    const published = unprofiled.has(day) ? null : await publishedProfile(input.pool, day);
     if (published) return published;
     const rows = await dayRows(input, day);
     return rows.ts_ms.length === 0 ? null : profileOfRows(dayMs, rows);
@@ -177,8 +180,8 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
   const modelDays = new Set((await input.pool.query<{ day: string }>('SELECT day::text AS day FROM batch_day_models')).rows.map((r) => r.day));
   if (last !== undefined && last === lastBefore && wanted.has(last) && (await lastDayUnchanged(input, last, modelDays))) wanted.delete(last);
   // What is kept of every day until publishing is text (models, profiles): a full run holds one object model and 8 parsed profiles at a time.
-  const views: EpisodeViews = { days: input.full ? 'all' : [], spool: new EpisodeSpool(input.spoolDir), modelDays: [], lastModel: null, profiles: new Map() };
-  const profileOf = profileSource(input, views.profiles);
+  const views: EpisodeViews = { days: input.full ? 'all' : [], spool: new EpisodeSpool(input.spoolDir), modelDays: [], lastModel: null, profiles: new Map(), unprofiled: new Set() };
+  const profileOf = profileSource(input, views.profiles, views.unprofiled);
   let carry: Carry = new Map();
   let previous: string | null = null;
   for (const [i, day] of covered.entries()) {
@@ -193,11 +196,11 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
       views.lastModel = model ? { day, model } : null;
     }
     const rows = await dayRows(input, day);
-    // A day the watermark is still inside is profiled once it is complete (it is stepped again
-    // then): only the days after it learn from its profile, and none is stepped before that.
-    const complete = dayStart(day) + DAY <= input.watermark;
-    const profile = complete ? (await unchangedProfile(input, day)) ?? profileOfRows(dayStart(day), rows) : null;
+    // Only the days after a day learn from its profile, so the last day is profiled when one
+    // comes after it (it is stepped again then), not on every run that adds readings to it.
+    const profile = day === last ? null : (await unchangedProfile(input, day)) ?? profileOfRows(dayStart(day), rows);
     if (profile) views.profiles.set(day, profile);
+    else views.unprofiled.add(day);
     for (const known of views.profiles.keys()) if (dayStart(known) < dayStart(day) - MODEL_WINDOW_DAYS * DAY) views.profiles.delete(known);
     const stepped = stepDay({ day, rows, start, scorer: model ? new AnomalyScorer(model) : null, forReadings: input.forReadings, dayEnd: day === last ? input.watermark : Math.min(dayStart(day) + DAY, input.watermark) });
     const ids = await rows.eventIds(stepped.points.map((p) => p.position));

@@ -266,7 +266,7 @@ async function speedModel(ctx: RunContext, episodes: EpisodeViews, watermark: nu
   // the published model stays until that day has readings, unless there is none or the run is full.
   if (!changed.full && (await ctx.pool.query('SELECT 1 FROM anomaly_models LIMIT 1')).rowCount !== 0) return null;
   ctx.phase('training the anomaly model');
-  const profiles = profileSource({ duck: ctx.duck, pool: ctx.pool, dataDir: ctx.options.dataDir, watermark }, episodes.profiles);
+  const profiles = profileSource({ duck: ctx.duck, pool: ctx.pool, dataDir: ctx.options.dataDir, watermark }, episodes.profiles, episodes.unprofiled);
   return trainDayModel(ctx.duck, ctx.options.dataDir, await silverDays(ctx.options.dataDir), day, profiles);
 }
 

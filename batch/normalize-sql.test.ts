@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyRows, planHistory } from '../generator/index.ts';
 import { decodePayload, METRICS, SCHEMAS } from '../telemetry/index.ts';
-import { fieldsRead, jsonAccess, jsonFieldAccess, jsonFieldColumns, normalizeSql, payloadSql } from './normalize-sql.ts';
+import { fieldsRead, jsonAccess, jsonFieldAccess, jsonFieldRelation, normalizeSql, payloadSql } from './normalize-sql.ts';
 
 const NOW = Date.UTC(2026, 10, 22, 12);
 
@@ -92,7 +92,7 @@ describe('DuckDB normalization parity with telemetry/', () => {
     for (const schema of SCHEMAS) {
       // Alternate the two ways of reaching JSON fields, so both are held to parity.
       const fields = fieldsRead(schema);
-      const listed = `(SELECT *, ${jsonFieldColumns('payload', fields)} FROM checked WHERE payload_reason IS NULL AND schema_tag = '${schema.tag}' AND id % 2 = 0)`;
+      const listed = jsonFieldRelation(`(SELECT * FROM checked WHERE payload_reason IS NULL AND schema_tag = '${schema.tag}' AND id % 2 = 0)`, 'payload', fields);
       const direct = `(SELECT * FROM checked WHERE payload_reason IS NULL AND schema_tag = '${schema.tag}' AND id % 2 = 1)`;
       for (const [input, access] of [[listed, jsonFieldAccess(fields)], [direct, jsonAccess('payload')]] as const) {
         const result = await duck.runAndReadAll(normalizeSql(schema, input, access, ['id'], { now: NOW, source: null }));

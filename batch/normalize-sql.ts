@@ -49,24 +49,33 @@ export function fieldsRead(schema: NativeSchema): string[] {
   return [...new Set([schema.hostField, schema.time.field, ...(rs.kind === 'fixed' ? [] : [rs.field]), ...schema.metrics.map((m) => m.field), 'event_id', 'source'])];
 }
 
+/** The columns `jsonFieldRelation` gives field number `i`: its JSON text, that text's first character, and its value as a number. */
+const fieldColumn = (part: 'text' | 'first' | 'value', i: number) => `"__j${part}${i}"`;
+
 /**
- * JSON fields extracted once per row by `jsonFieldColumns`: one parse of the payload into a
- * struct holding each field's JSON text (from_json), instead of a parse per field or per
- * list of them. A field's kind follows from its text's first character.
+ * The rows of `source` with JSON fields extracted once per row: one parse of the payload into
+ * a struct holding each field's JSON text (from_json), instead of a parse per field or per
+ * list of them; then each field's text, first character (its kind: a JSON value's type shows
+ * in it, and ascii() reads it without copying a string) and number, computed once in an inner
+ * projection, since the validation reads each of them many times.
  */
-export function jsonFieldColumns(column: string, fields: readonly string[]): string {
+export function jsonFieldRelation(source: string, column: string, fields: readonly string[]): string {
   const spec = JSON.stringify(Object.fromEntries(fields.map((f) => [f, 'JSON'])));
-  return `from_json(${column}, ${literal(spec)}) AS jx`;
+  const texts = fields.map((f, i) => `CAST(jx[${literal(f)}] AS VARCHAR) AS ${fieldColumn('text', i)}`).join(', ');
+  const derived = fields.map((_, i) => `ascii(${fieldColumn('text', i)}) AS ${fieldColumn('first', i)}, TRY_CAST(${fieldColumn('text', i)} AS DOUBLE) AS ${fieldColumn('value', i)}`).join(', ');
+  return `(SELECT *, ${derived} FROM (SELECT *, ${texts} FROM (SELECT *, from_json(${column}, ${literal(spec)}) AS jx FROM ${source})))`;
 }
 
+/** Access to the fields of a `jsonFieldRelation` over the same `fields`. */
 export function jsonFieldAccess(fields: readonly string[]): FieldAccess {
-  const piece = (f: string) => {
-    if (!fields.includes(f)) throw new PulseError('BATCH_INVARIANT', `field ${f} was not extracted`);
-    return `jx[${literal(f)}]`;
+  const index = (f: string) => {
+    const i = fields.indexOf(f);
+    if (i < 0) throw new PulseError('BATCH_INVARIANT', `field ${f} was not extracted`);
+    return i;
   };
-  // A JSON value's type shows in its first character; ascii() reads it without copying a string.
-  const first = (f: string) => `ascii(CAST(${piece(f)} AS VARCHAR))`;
-  const value = (f: string) => `TRY_CAST(CAST(${piece(f)} AS VARCHAR) AS DOUBLE)`;
+  const piece = (f: string) => fieldColumn('text', index(f));
+  const first = (f: string) => fieldColumn('first', index(f));
+  const value = (f: string) => fieldColumn('value', index(f));
   const [quote, n, other] = ['34', '110', '116, 102, 123, 91']; // '"', 'n', and 't', 'f', '{', '['
   return {
     kind: (f) => `CASE WHEN ${piece(f)} IS NULL THEN NULL WHEN ${first(f)} = ${quote} THEN ${KIND.text} WHEN ${first(f)} = ${n} THEN NULL

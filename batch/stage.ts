@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { ENVELOPE_PATHS, METRICS, schemaByTag, SCHEMAS, type NativeSchema } from '../telemetry/index.ts';
 import { PulseError, rootMessage } from '../infra/index.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
-import { columnAccess, fieldsRead, jsonFieldAccess, jsonFieldColumns, normalizeSql, payloadSql, type FieldAccess } from './normalize-sql.ts';
+import { columnAccess, fieldsRead, jsonFieldAccess, jsonFieldRelation, normalizeSql, payloadSql, type FieldAccess } from './normalize-sql.ts';
 import type { ProbedFile, SourceFile, SourceKind, UnreadableFile } from './sources.ts';
 
 export const STAGED_DDL = `
@@ -170,7 +170,8 @@ async function stageJsonLines(duck: Duck, kind: SourceKind, files: SourceFile[],
     SELECT ${sqlString(kind)}, source_file, locator, payload_reason, ${raw} FROM checked WHERE payload_reason IS NOT NULL`);
   for (const schema of SCHEMAS) {
     const fields = fieldsRead(schema);
-    const input = `(SELECT *, ${kind === 'archive' ? '' : 'payload AS raw, '}${jsonFieldColumns('payload', fields)} FROM checked WHERE payload_reason IS NULL AND schema_tag = ${sqlString(schema.tag)})`;
+    const rows = `(SELECT *${kind === 'archive' ? '' : ', payload AS raw'} FROM checked WHERE payload_reason IS NULL AND schema_tag = ${sqlString(schema.tag)})`;
+    const input = jsonFieldRelation(rows, 'payload', fields);
     await insertNormalized(duck, kind, schema, input, jsonFieldAccess(fields), kind === 'history' ? 'history' : null, clock);
   }
   await duck.run('DROP TABLE checked');

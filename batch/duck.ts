@@ -42,6 +42,7 @@ export async function openDuck(options: DuckOptions): Promise<Duck> {
   });
   const connection: DuckDBConnection = await instance.connect();
   const timed = traced(options.trace);
+  let closed = false;
   return {
     run: timed(async (sql) => {
       await connection.run(sql);
@@ -51,6 +52,8 @@ export async function openDuck(options: DuckOptions): Promise<Duck> {
     doubles: timed(async (sql) => doubleColumns(await connection.run(sql))),
     doublesOf: timed(async (sql: string, rows: number) => streamDoubles(await connection.stream(sql), rows)),
     close: () => {
+      if (closed) return;
+      closed = true;
       connection.closeSync();
       instance.closeSync();
     },

@@ -325,6 +325,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       episodes: { days: episodes.spool.counts.carries, segments: episodes.spool.counts.segments, anomalyPoints: episodes.spool.counts.points, modelsTrained: episodes.spool.counts.models },
       inputs: { read: absorbed.records.length, unchanged: diff.unchanged.length, gone: diff.gone.length, reread: rebuilt.reread, dirtyDays: plan.dirtyDays.length, goldDays: plan.goldDays.length },
     };
+    // Publishing needs no DuckDB: closing it first gives its memory back before the gold and episode views are loaded.
+    duck.close();
     phase('publishing to PostgreSQL');
     summary.seconds = (Date.now() - clockStart) / 1000;
     const published = await publish(pool, rebuilt.files, {

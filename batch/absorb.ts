@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { METRICS } from '../telemetry/index.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
 import type { FoundInput, InputRecord } from './manifest.ts';
-import { utcDay } from './silver.ts';
+import { onDays, utcDay } from './silver.ts';
 import { materialize, nameOf, probeFile, type ProbedFile, type SourceFile, type UnreadableFile } from './sources.ts';
 import { stageSources } from './stage.ts';
 
@@ -139,7 +139,7 @@ export async function absorbChanged(duck: Duck, inputs: readonly FoundInput[], d
 
 /** A relation over the landing rows of `days` (null when none landed). */
 export function landingRelation(absorbed: Pick<Absorbed, 'landing' | 'inMemory'>, days: readonly string[]): string | null {
-  if (absorbed.inMemory) return `(SELECT ${STAGED_COLUMNS} FROM landed WHERE reason IS NULL AND ${utcDay()} IN (${days.map((d) => `DATE ${sqlString(d)}`).join(', ')}))`;
+  if (absorbed.inMemory) return `(SELECT ${STAGED_COLUMNS} FROM landed WHERE reason IS NULL AND ${onDays(days)})`;
   const files = days.flatMap((d) => absorbed.landing.get(d) ?? []);
   return files.length === 0 ? null : `(SELECT ${STAGED_COLUMNS} FROM read_parquet(${sqlList(files)}))`;
 }

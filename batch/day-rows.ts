@@ -42,8 +42,8 @@ async function hostRuns(duck: Duck, files: readonly string[], covered: string): 
     run.blocks.push({ ...b, start: b.start + (spans[b.file] as FileSpan).start });
     byHost.set(key, run);
   }
-  const regionOrder = new Map(spans.map((s, i) => [s.region, i] as const).reverse());
-  const runs = [...byHost.values()].sort((a, b) => (regionOrder.get(a.region) as number) - (regionOrder.get(b.region) as number));
+  // Regions in the order of their folders (the scan's), each host's runs in host order (a stable sort keeps DuckDB's).
+  const runs = [...byHost.values()].sort((a, b) => (a.region < b.region ? -1 : a.region > b.region ? 1 : 0));
   for (const run of runs) run.blocks.sort((a, b) => a.file - b.file);
   return { spans, runs };
 }

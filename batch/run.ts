@@ -14,7 +14,7 @@ import { openDuck, sqlString, type Duck } from './duck.ts';
 import { STAGED_DDL } from './stage.ts';
 import { diffInputs, loadManifest, type InputDiff } from './manifest.ts';
 import { previousWatermark, publish } from './publish.ts';
-import { appendSilverRows, dropKnownCopies, replaceSilverDays, silverAsStaged, silverDays, silverDir, silverRelation, silverRowCount, silverSql, utcDay } from './silver.ts';
+import { appendSilverRows, dropKnownCopies, onDays, replaceSilverDays, silverAsStaged, silverDays, silverDir, silverRelation, silverRowCount, silverSql } from './silver.ts';
 import { archiveFiles, historyFiles, type SourceFile, type UnreadableFile } from './sources.ts';
 import { GOLD_TABLES, goldQueries, type GoldTable } from './views.ts';
 
@@ -112,8 +112,6 @@ function dirtyDaysOf(diff: InputDiff, readDays: Iterable<string>, manifestDays: 
 /** Where a rebuilt day's other rows come from: its current silver, or its unchanged input files. */
 type SilverSource = { merge: true } | { merge: false; unchanged: SourceFile[] };
 
-const inDays = (days: readonly string[]) => `${utcDay()} IN (${days.map((d) => `DATE ${sqlString(d)}`).join(', ')})`;
-
 /**
  * Merges the rows landed this run into the silver of `days` (only new files touched them):
  * deduplicated among themselves and against silver (first copy wins), they are added as
@@ -123,19 +121,22 @@ const inDays = (days: readonly string[]) => `${utcDay()} IN (${days.map((d) => `
 async function mergeSilver(duck: Duck, options: BatchOptions, days: string[], absorbed: Absorbed, workDir: string, now: number,
   withSilver: (table: string) => Promise<void>): Promise<{ input: number; kept: number }> {
   const landed = landingRelation(absorbed, days);
-  if (!landed) return rebuildSilver(duck, options, days, absorbed, { merge: true }, workDir, now, withSilver);
-  const [before] = await duck.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${landed}`);
-  await duck.run(silverSql(landed, 'silver_new'));
-  if (!(await dropKnownCopies(duck, options.dataDir, 'silver_new', days))) {
+  const counts = { input: 0, kept: 0 };
+  if (landed) {
+    const [before] = await duck.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${landed}`);
+    await duck.run(silverSql(landed, 'silver_new'));
+    if (!(await dropKnownCopies(duck, options.dataDir, 'silver_new', days))) {
+      await duck.run('DROP TABLE silver_new');
+      return rebuildSilver(duck, options, days, absorbed, { merge: true }, workDir, now, withSilver);
+    }
+    const [after] = await duck.rows<{ n: bigint }>('SELECT count(*) AS n FROM silver_new');
+    await appendSilverRows(duck, options.dataDir, 'silver_new', `staging-${days[0]}`);
     await duck.run('DROP TABLE silver_new');
-    return rebuildSilver(duck, options, days, absorbed, { merge: true }, workDir, now, withSilver);
+    Object.assign(counts, { input: Number(before?.n ?? 0), kept: Number(after?.n ?? 0) });
   }
-  const [after] = await duck.rows<{ n: bigint }>('SELECT count(*) AS n FROM silver_new');
-  await appendSilverRows(duck, options.dataDir, 'silver_new', `staging-${days[0]}`);
-  await duck.run('DROP TABLE silver_new');
   const silver = await silverRelation(options.dataDir, days);
   if (silver) await withSilver(silver); // gold of these days, from all their files
-  return { input: Number(before?.n ?? 0), kept: Number(after?.n ?? 0) };
+  return counts;
 }
 
 /**
@@ -148,7 +149,7 @@ async function rebuildSilver(duck: Duck, options: BatchOptions, days: string[], 
   // Unchanged files that touch these days are staged again (an empty `staged` when none are needed).
   if (!from.merge && from.unchanged.length > 0) await stageFiles(duck, from.unchanged, workDir, { now, legacyOffsetMinutes: options.legacyOffsetMinutes ?? 0 });
   else await duck.run(STAGED_DDL);
-  const parts = [`SELECT ${STAGED_COLUMNS} FROM staged WHERE reason IS NULL AND ${inDays(days)}`];
+  const parts = [`SELECT ${STAGED_COLUMNS} FROM staged WHERE reason IS NULL AND ${onDays(days)}`];
   const current = from.merge ? await silverAsStaged(options.dataDir, days) : null;
   if (current) parts.push(`SELECT * FROM ${current}`);
   const landed = landingRelation(absorbed, days);

@@ -30,6 +30,8 @@ const dayDir = (dataDir: string, day: string) => join(silverDir(dataDir), `date=
 
 /** The UTC day of an epoch-ms column, as DuckDB's DATE. */
 export const utcDay = (column = 'ts_ms') => `CAST(epoch_ms(${column}) AS DATE)`;
+/** Whether `ts_ms` falls on one of `days` (YYYY-MM-DD). */
+export const onDays = (days: readonly string[]) => `${utcDay()} IN (${days.map((d) => `DATE ${sqlString(d)}`).join(', ')})`;
 
 /**
  * Deduplication: one row per (UTC day, event_id), the first by source kind, file and

@@ -49,6 +49,9 @@ const HANDMADE: Input[] = [
   { payload: JSON.stringify({ node_name: 'de-1', epoch_time: 1_763_640_000.5, temp_kelvin: 100 }), tag: null },
   { payload: JSON.stringify({ node_name: 'de-1', epoch_time: 1_763_640_000, temp_kelvin: { k: 1 } }), tag: null },
   { payload: JSON.stringify({ foo: 1 }), tag: 'mars/v1' },
+  // Texts are taken verbatim unless they hold an escape: raw non-ASCII and combining marks, escapes.
+  { payload: '{"event_id":"u-1","ts":"2026-11-20T12:00:00.000Z","region":"lab","host_id":"bóx-é-😀"}', tag: 'pulse/v1' },
+  { payload: '{"event_id":"u-2","ts":"2026-11-20T12:00:00.000Z","region":"lab","host_id":"a\\"b\\\\c\\u00e9"}', tag: 'pulse/v1' },
   // Ids given as JSON numbers become their JavaScript text, whatever way the number is written.
   { payload: '{"event_id":"n-1","ts":"2026-11-20T12:00:00.000Z","region":"lab","host_id":1.50}', tag: 'pulse/v1' },
   { payload: '{"event_id":"n-2","ts":"2026-11-20T12:00:00.000Z","region":"lab","host_id":1e5}', tag: 'pulse/v1' },

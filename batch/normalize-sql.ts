@@ -80,7 +80,7 @@ export function jsonFieldAccess(fields: readonly string[]): FieldAccess {
   return {
     kind: (f) => `CASE WHEN ${piece(f)} IS NULL THEN NULL WHEN ${first(f)} = ${quote} THEN ${KIND.text} WHEN ${first(f)} = ${n} THEN NULL
       WHEN ${first(f)} IN (${other}) THEN ${KIND.other} WHEN isfinite(${value(f)}) THEN ${KIND.number} ELSE ${KIND.other} END`,
-    text: (f) => `CASE WHEN ${first(f)} = ${quote} THEN json_extract_string(${piece(f)}, '$') WHEN ${first(f)} = ${n} THEN NULL
+    text: (f) => `CASE WHEN ${first(f)} = ${quote} THEN CASE WHEN contains(${piece(f)}, '\\') THEN json_extract_string(${piece(f)}, '$') ELSE substr(${piece(f)}, 2, length(${piece(f)}) - 2) END WHEN ${first(f)} = ${n} THEN NULL
       WHEN ${first(f)} IN (${other}) THEN CAST(${piece(f)} AS VARCHAR) ELSE ${numberText(value(f))} END`,
     number: value,
   };

@@ -67,9 +67,10 @@ async function sortedPositions(duck: Duck, spans: readonly FileSpan[], rowNumber
 
 const EMPTY: DayColumns = { ts_ms: new Float64Array(0), hosts: [], metrics: {}, eventIds: async () => [] };
 
-export async function dayRows(input: { duck: Duck; dataDir: string; watermark: number }, day: string): Promise<DayColumns> {
+/** The day's readings before the watermark, from all its silver files or from `only` these of them. */
+export async function dayRows(input: { duck: Duck; dataDir: string; watermark: number }, day: string, only?: readonly string[]): Promise<DayColumns> {
   const { duck } = input;
-  const files = await silverFiles(input.dataDir, [day]);
+  const files = only ?? (await silverFiles(input.dataDir, [day]));
   if (files.length === 0) return EMPTY;
   const covered = `ts_ms < ${input.watermark}`;
   const { spans, runs } = await hostRuns(duck, files, covered);

@@ -13,7 +13,8 @@ import {
 import { trainAnomalyModel } from './anomaly-training.ts';
 import { sqlList, sqlString, type Duck } from './duck.ts';
 import { EpisodeSpool } from './episode-spool.ts';
-import { parseCarry, serializeCarry, stepDay, wouldSilence, type Carry, type DayColumns } from './episodes.ts';
+import { parseCarry, serializeCarry, serializeProgress, stepDay, wouldSilence, type Carry, type DayColumns } from './episodes.ts';
+import { progressFiles, readingsAfterProgress, storedProgress, type StoredProgress } from './step-progress.ts';
 import { dayRows } from './day-rows.ts';
 import { silverFiles, silverRelation } from './silver.ts';
 
@@ -39,6 +40,10 @@ export interface EpisodeViews {
   modelDays: string[];
   /** The last model trained, as an object (the speed layer's, when its day is the watermark's). */
   lastModel: { day: string; model: AnomalyModel } | null;
+  /** Where stepping the last day stopped, when it was stepped (else the stored progress stands). */
+  progress: StoredProgress | null;
+  /** Days stepped on from their stored progress: their earlier anomalous readings stand, the spool holds the new ones. */
+  resumed: string[];
 }
 
 export interface EpisodeInput {
@@ -164,8 +169,8 @@ async function lastDayUnchanged(input: EpisodeInput, day: string, modelDays: Rea
   return stored.rows[0] !== undefined && !wouldSilence(parseCarry(stored.rows[0].states), input.watermark);
 }
 
-export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeViews> {
-  const covered = input.silverDays.filter((d) => dayStart(d) < input.watermark);
+/** Which of the covered days to step at first, what was published of them, and the days whose models stand. */
+async function daysToStep(input: EpisodeInput, covered: readonly string[]) {
   const wanted = initialDays(input, covered);
   const published = (await input.pool.query<{ day: string; states_hash: string }>('SELECT day::text AS day, states_hash FROM batch_alert_carry ORDER BY day')).rows;
   const hashes = new Map(published.map((r) => [r.day, r.states_hash]));
@@ -179,8 +184,45 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
   }
   const modelDays = new Set((await input.pool.query<{ day: string }>('SELECT day::text AS day FROM batch_day_models')).rows.map((r) => r.day));
   if (last !== undefined && last === lastBefore && wanted.has(last) && (await lastDayUnchanged(input, last, modelDays))) wanted.delete(last);
+  return { wanted, hashes, last, modelDays };
+}
+
+interface DayToStep { day: string; last: boolean; start: Carry; model: AnomalyModel | null; trained: boolean; stored: StoredProgress | null }
+
+/** Steps one day into the spool (the last day on from its stored progress when that holds); returns its end state and that state's hash. */
+async function stepIntoSpool(input: EpisodeInput, views: EpisodeViews, d: DayToStep): Promise<{ carry: Carry; hash: string }> {
+  const { day, last, start, model } = d;
+  const startHash = createHash('sha256').update(serializeCarry(start)).digest('hex');
+  const after = last && !d.trained ? await readingsAfterProgress(input, d.stored, day, startHash) : null;
+  if (after) views.resumed.push(day);
+  const rows = after?.rows ?? (await dayRows(input, day));
+  // Only the days after a day learn from its profile, so the last day is profiled when one
+  // comes after it (it is stepped again then), not on every run that adds readings to it.
+  const profile = last ? null : (await unchangedProfile(input, day)) ?? profileOfRows(dayStart(day), rows);
+  if (profile) views.profiles.set(day, profile);
+  else views.unprofiled.add(day);
+  for (const known of views.profiles.keys()) if (dayStart(known) < dayStart(day) - MODEL_WINDOW_DAYS * DAY) views.profiles.delete(known);
+  const stepped = stepDay({ day, rows, start, resume: after?.progress ?? null, scorer: model ? new AnomalyScorer(model) : null, forReadings: input.forReadings,
+    dayEnd: last ? input.watermark : Math.min(dayStart(day) + DAY, input.watermark) });
+  if (last) views.progress = { day, watermark: input.watermark, files: await progressFiles(input.dataDir, day), startHash, progress: serializeProgress(stepped.progress) };
+  const ids = await rows.eventIds(stepped.points.map((p) => p.position));
+  stepped.points.forEach((p, k) => { p.event_id = ids[k] as string; });
+  await views.spool.add('segments', stepped.segments);
+  await views.spool.add('points', stepped.points);
+  const states = serializeCarry(stepped.carry);
+  const hash = createHash('sha256').update(states).digest('hex');
+  await views.spool.add('carries', [{ day, states, hash, profile: JSON.stringify(profile) }]);
+  return { carry: stepped.carry, hash };
+}
+
+export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeViews> {
+  const covered = input.silverDays.filter((d) => dayStart(d) < input.watermark);
+  const { wanted, hashes, last, modelDays } = await daysToStep(input, covered);
   // What is kept of every day until publishing is text (models, profiles): a full run holds one object model and 8 parsed profiles at a time.
-  const views: EpisodeViews = { days: input.full ? 'all' : [], spool: new EpisodeSpool(input.spoolDir), modelDays: [], lastModel: null, profiles: new Map(), unprofiled: new Set() };
+  const views: EpisodeViews = {
+    days: input.full ? 'all' : [], spool: new EpisodeSpool(input.spoolDir), modelDays: [], lastModel: null, profiles: new Map(), unprofiled: new Set(), progress: null, resumed: [],
+  };
+  const stored = input.full ? null : await storedProgress(input.pool);
   const profileOf = profileSource(input, views.profiles, views.unprofiled);
   let carry: Carry = new Map();
   let previous: string | null = null;
@@ -195,23 +237,9 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
       if (model) await views.spool.add('models', [{ day, trainingRows: model.trainingRows, json: JSON.stringify(model) }]);
       views.lastModel = model ? { day, model } : null;
     }
-    const rows = await dayRows(input, day);
-    // Only the days after a day learn from its profile, so the last day is profiled when one
-    // comes after it (it is stepped again then), not on every run that adds readings to it.
-    const profile = day === last ? null : (await unchangedProfile(input, day)) ?? profileOfRows(dayStart(day), rows);
-    if (profile) views.profiles.set(day, profile);
-    else views.unprofiled.add(day);
-    for (const known of views.profiles.keys()) if (dayStart(known) < dayStart(day) - MODEL_WINDOW_DAYS * DAY) views.profiles.delete(known);
-    const stepped = stepDay({ day, rows, start, scorer: model ? new AnomalyScorer(model) : null, forReadings: input.forReadings, dayEnd: day === last ? input.watermark : Math.min(dayStart(day) + DAY, input.watermark) });
-    const ids = await rows.eventIds(stepped.points.map((p) => p.position));
-    stepped.points.forEach((p, k) => { p.event_id = ids[k] as string; });
-    await views.spool.add('segments', stepped.segments);
-    await views.spool.add('points', stepped.points);
-    const states = serializeCarry(stepped.carry);
-    const hash = createHash('sha256').update(states).digest('hex');
-    await views.spool.add('carries', [{ day, states, hash, profile: JSON.stringify(profile) }]);
+    const stepped = await stepIntoSpool(input, views, { day, last: day === last, start, model, trained, stored });
     const next = covered[i + 1];
-    if (!input.full && hash !== hashes.get(day) && next) wanted.add(next);
+    if (!input.full && stepped.hash !== hashes.get(day) && next) wanted.add(next);
     carry = stepped.carry;
     previous = day;
   }
@@ -222,4 +250,3 @@ export async function computeEpisodeViews(input: EpisodeInput): Promise<EpisodeV
   }
   return views;
 }
-

@@ -88,10 +88,9 @@ function applyChange(ctx: DayContext, open: Map<string, AlertSegment>, ruleId: s
   }
 }
 
-/** Steps one host's readings [from, to) of the day; returns its state at the day's end (silence applied at `dayEnd`). */
-function stepHost(ctx: DayContext, rows: DayColumns, span: { region: string; host: string; from: number; to: number }, carry: HostCarry, dayEnd: number): HostCarry {
+/** Steps one host's readings [from, to) of the day from `carry` and its `open` segments (advanced in place); returns where it then stands, before the day's end applies silence. */
+function stepHost(ctx: DayContext, rows: DayColumns, span: { region: string; host: string; from: number; to: number }, carry: HostCarry, open: Map<string, AlertSegment>): HostProgress {
   const { region, host, from, to } = span;
-  const open = openSegments(ctx, region, host, carry);
   let { alerts, anomaly, anomalyOpened } = carry;
   const opened = [...carry.opened];
   const features = (ctx.scorer?.model.features ?? []) as Metric[];
@@ -147,7 +146,7 @@ function stepHost(ctx: DayContext, rows: DayColumns, span: { region: string; hos
       if (change.type === 'resolved') anomalyOpened = null;
     }
   }
-  return endOfDay(ctx, open, { alerts, opened, anomaly, anomalyOpened }, dayEnd);
+  return { carry: { alerts, opened, anomaly, anomalyOpened }, open };
 }
 
 /** Silence at the end of the covered part of the day closes what a silent host left open; the other open segments are written as still firing. */
@@ -171,31 +170,49 @@ function endOfDay(ctx: DayContext, open: Map<string, AlertSegment>, carry: HostC
   return { alerts: silenced.host, opened, anomaly, anomalyOpened };
 }
 
+/** Where one host stands after the readings stepped so far, before the day's end applies silence: what stepping more of the day's readings continues from. */
+export interface HostProgress { carry: HostCarry; open: Map<string, AlertSegment> }
+
 /**
- * Steps a day's rows (sorted by region, host, time) from `start`; hosts without readings
- * that day are carried over, their silence applied at `dayEnd` (the day's end, or the
- * watermark on its day). Returns the day's segments and points, and the carry at its end.
+ * A day stepped up to some readings, before its end: every host's progress, and the segments
+ * already closed. Stepping later readings from it (each after every reading of its host that
+ * was stepped) gives what stepping all of them would, so the last day, which every run extends,
+ * is stepped from where the run before stopped instead of from midnight.
  */
-export function stepDay(options: { day: string; rows: DayColumns; start: Carry; scorer: AnomalyScorer | null; forReadings: number; dayEnd: number }) {
+export interface DayProgress { hosts: Map<string, HostProgress>; closed: AlertSegment[] }
+
+const copyProgress = (p: HostProgress): HostProgress => ({ carry: p.carry, open: new Map([...p.open].map(([rule, s]) => [rule, { ...s }])) });
+
+/**
+ * Steps a day's rows (sorted by region, host, time) from `start`, or from `resume` (the same
+ * day stepped up to readings before these); hosts without readings are carried over, their
+ * silence applied at `dayEnd` (the day's end, or the watermark on its day). Returns the day's
+ * segments and points, the carry at its end, and its progress before that end.
+ */
+export function stepDay(options: { day: string; rows: DayColumns; start: Carry; resume?: DayProgress | null; scorer: AnomalyScorer | null; forReadings: number; dayEnd: number }) {
   const ctx: DayContext = { day: options.day, forReadings: options.forReadings, scorer: options.scorer, segments: [], points: [] };
-  const carry: Carry = new Map();
-  const { rows } = options;
-  const seen = new Set<string>();
+  const { rows, resume } = options;
+  const begin = (key: string): HostProgress => {
+    const known = resume?.hosts.get(key);
+    if (known) return copyProgress(known);
+    const slash = key.indexOf('/');
+    const carry = options.start.get(key) ?? freshHost();
+    return { carry, open: openSegments(ctx, key.slice(0, slash), key.slice(slash + 1), carry) };
+  };
+  const hosts = new Map<string, HostProgress>();
   let from = 0;
   for (const { region, host, rows: n } of rows.hosts) {
     const key = entityKey(region, host); // region/host: PostgreSQL's JSON text may not hold NUL
-    seen.add(key);
-    carry.set(key, stepHost(ctx, rows, { region, host, from, to: from + n }, options.start.get(key) ?? freshHost(), options.dayEnd));
+    const { carry, open } = begin(key);
+    hosts.set(key, stepHost(ctx, rows, { region, host, from, to: from + n }, carry, open));
     from += n;
   }
-  for (const [key, host] of options.start) {
-    if (seen.has(key)) continue;
-    const slash = key.indexOf('/');
-    const region = key.slice(0, slash);
-    const hostId = key.slice(slash + 1);
-    carry.set(key, endOfDay(ctx, openSegments(ctx, region, hostId, host), host, options.dayEnd));
-  }
-  return { segments: ctx.segments, points: ctx.points, carry };
+  for (const key of resume ? resume.hosts.keys() : options.start.keys()) if (!hosts.has(key)) hosts.set(key, begin(key));
+  const progress: DayProgress = { hosts: new Map([...hosts].map(([key, p]) => [key, copyProgress(p)])), closed: [...(resume?.closed ?? []), ...ctx.segments] };
+  ctx.segments = [...progress.closed];
+  const carry: Carry = new Map();
+  for (const [key, p] of hosts) carry.set(key, endOfDay(ctx, p.open, p.carry, options.dayEnd));
+  return { segments: ctx.segments, points: ctx.points, carry, progress };
 }
 
 /**
@@ -220,14 +237,31 @@ const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : 
  * infinite peaks kept as text.
  */
 export function serializeCarry(carry: Carry): string {
-  return JSON.stringify(Object.fromEntries([...carry.entries()].sort(byKey)), (_key, value: unknown) => {
-    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return Object.fromEntries(Object.entries(value).sort(byKey));
-    return value;
+  return canonicalJson(Object.fromEntries(carry));
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).sort(byKey));
+    return v;
   });
 }
 
+const parseJson = (text: string): unknown => JSON.parse(text, (_key, value: unknown) => (value === 'Infinity' || value === '-Infinity' ? Number(value) : value));
+
 export function parseCarry(text: string): Carry {
-  const parsed = JSON.parse(text, (_key, value: unknown) => (value === 'Infinity' || value === '-Infinity' ? Number(value) : value)) as Record<string, HostCarry>;
-  return new Map(Object.entries(parsed));
+  return new Map(Object.entries(parseJson(text) as Record<string, HostCarry>));
+}
+
+/** A day's progress as JSON (open segments as lists), and back. */
+export function serializeProgress(progress: DayProgress): string {
+  const hosts = Object.fromEntries([...progress.hosts].map(([key, p]) => [key, { carry: p.carry, open: [...p.open.values()] }]));
+  return canonicalJson({ hosts, closed: progress.closed });
+}
+
+export function parseProgress(text: string): DayProgress {
+  const parsed = parseJson(text) as { hosts: Record<string, { carry: HostCarry; open: AlertSegment[] }>; closed: AlertSegment[] };
+  const hosts = new Map(Object.entries(parsed.hosts).map(([key, p]) => [key, { carry: p.carry, open: new Map(p.open.map((s) => [s.rule, s])) }]));
+  return { hosts, closed: parsed.closed };
 }

@@ -1,9 +1,11 @@
 // Publishing the alert and anomaly batch views by day, inside the batch run's publishing
-// transaction: the recomputed days' segments, points and end states are replaced, and the
-// walk-forward models of the days that were trained again (the others keep theirs).
+// transaction: the recomputed days' segments, points and end states are replaced, the
+// walk-forward models of the days that were trained again (the others keep theirs), and
+// where stepping the last day stopped.
 
 import type { PoolClient } from '../infra/index.ts';
 import type { EpisodeViews } from './episode-days.ts';
+import { publishProgress } from './step-progress.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -16,7 +18,9 @@ async function clear(client: PoolClient, table: string, days: readonly string[] 
 const CHUNK = 50_000;
 
 export async function publishEpisodes(client: PoolClient, views: EpisodeViews): Promise<void> {
-  for (const table of ['batch_alert_segments', 'batch_anomaly_points', 'batch_alert_carry']) await clear(client, table, views.days);
+  for (const table of ['batch_alert_segments', 'batch_alert_carry']) await clear(client, table, views.days);
+  // A day stepped on from its progress keeps the anomalous readings found before it.
+  await clear(client, 'batch_anomaly_points', views.days === 'all' ? 'all' : views.days.filter((d) => !views.resumed.includes(d)));
   for await (const s of views.spool.chunks('segments', CHUNK)) {
     await client.query(`INSERT INTO batch_alert_segments (day, region, host_id, rule, kind, severity, metric, opened_at, fire_above, clear_below, segment_peak,
         last_value, resolved_at, closed_by, detail)
@@ -39,6 +43,7 @@ export async function publishEpisodes(client: PoolClient, views: EpisodeViews): 
   for await (const [c] of views.spool.chunks('carries', 1)) {
     if (c) await client.query('INSERT INTO batch_alert_carry (day, states, states_hash, profile) VALUES ($1, $2, $3, $4)', [c.day, c.states, c.hash, c.profile]);
   }
+  await publishProgress(client, views.progress, views.days === 'all');
   await clear(client, 'batch_day_models', views.days === 'all' ? 'all' : views.modelDays);
   for await (const [m] of views.spool.chunks('models', 1)) {
     if (m) await client.query('INSERT INTO batch_day_models (day, training_rows, model) VALUES ($1, $2, $3)', [m.day, m.trainingRows, m.json]);

@@ -55,8 +55,12 @@ export interface BatchSummary {
   byReason: ReasonCount[]; quarantineDir: string;
   /** Input files by what this run did with them, and the UTC days it recomputed. */
   inputs: { read: number; unchanged: number; gone: number; reread: number; dirtyDays: number; goldDays: number };
-  /** The alert and anomaly views: days stepped through the rules again, alert segments and anomalous readings published for them. */
-  episodes: { days: number; segments: number; anomalyPoints: number; modelsTrained: number };
+  /**
+   * The alert and anomaly views: days stepped through the rules again (`resumed` of them on
+   * from where the run before stopped), alert segments published for them, and the anomalous
+   * readings this run found.
+   */
+  episodes: { days: number; resumed: number; segments: number; anomalyPoints: number; modelsTrained: number };
   /** The anomaly model published with the views (null when silver held nothing to learn from). */
   model: { version: number; trainingRows: number; hosts: number } | null;
 }
@@ -323,7 +327,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     const summary: BatchSummary = {
       runId, watermark: new Date(watermark), seconds: 0, full: run.full, rowsRead, rowsValid: rowsRead - quarantined, silverRows: await silverRowCount(duck, options.dataDir),
       deduplicated: rebuilt.deduplicated, quarantined, filesQuarantined: run.unreadable, bySource: absorbed.bySource, byReason: absorbed.byReason, quarantineDir: run.quarantineDir, model: null,
-      episodes: { days: episodes.spool.counts.carries, segments: episodes.spool.counts.segments, anomalyPoints: episodes.spool.counts.points, modelsTrained: episodes.spool.counts.models },
+      episodes: { days: episodes.spool.counts.carries, resumed: episodes.resumed.length, segments: episodes.spool.counts.segments, anomalyPoints: episodes.spool.counts.points, modelsTrained: episodes.spool.counts.models },
       inputs: { read: absorbed.records.length, unchanged: diff.unchanged.length, gone: diff.gone.length, reread: rebuilt.reread, dirtyDays: plan.dirtyDays.length, goldDays: plan.goldDays.length },
     };
     // Publishing needs no DuckDB: closing it first gives its memory back before the gold and episode views are loaded.

@@ -152,6 +152,7 @@ describe('incremental batch runs equal a full recompute', () => {
     await writeArchive(hourDir(join(dataDir, 'live_data', 'stream_run_b'), hour), 'part-00001.jsonl', late);
     const summary = await run();
     expect(summary.inputs).toMatchObject({ read: 1, dirtyDays: 1 });
+    expect(summary.episodes.resumed).toBe(0); // readings before stepped ones: the day is stepped from its start
     const lab = await readdir(join(dataDir, 'silver', `date=${day(-1)}`, 'region=lab'));
     expect(lab.filter((f) => f.startsWith('delta-'))).toHaveLength(1);
     const alerts = await incremental.pool.query(`SELECT 1 FROM batch_alert_segments WHERE host_id = 'lab-1' AND rule = 'cpu_critical'`);
@@ -167,6 +168,24 @@ describe('incremental batch runs equal a full recompute', () => {
     expect(summary.deduplicated).toBe(1);
     const lab = await readdir(join(dataDir, 'silver', `date=${day(-1)}`, 'region=lab'));
     expect(lab).toEqual([expect.stringMatching(/^base-\d+\.parquet$/)]);
+    await expectSameAsFull();
+  });
+
+  it('steps the last day on from where the run before stopped, one episode across the two runs', async () => {
+    const hour = TODAY - DAY + 12 * 3_600_000;
+    const hot = (from: number, to: number, cpu: (minute: number) => number) =>
+      Array.from({ length: to - from }, (_, k) => ({ id: `hot-lab9-${from + k}`, ts: hour + (from + k) * 60_000, host: 'lab-9', cpu: cpu(from + k) }));
+    // lab-9 runs hot from 12:40: cpu_critical fires in the first run, whose end (the watermark,
+    // hours later) closes it by silence; the second run's readings carry it on until it clears.
+    await writeArchive(hourDir(join(dataDir, 'live_data', 'stream_run_c'), hour), 'part-00001.jsonl', hot(40, 50, () => 99));
+    const first = await run();
+    expect(first.episodes.resumed).toBe(1);
+    await writeArchive(hourDir(join(dataDir, 'live_data', 'stream_run_c'), hour + 3_600_000), 'part-00001.jsonl', hot(50, 80, (m) => (m < 65 ? 99 : 20)));
+    const second = await run();
+    expect(second.episodes.resumed).toBe(1);
+    const episodes = await incremental.pool.query<{ opened_at: Date; closed_by: string }>(
+      `SELECT opened_at, closed_by FROM batch_alert_segments WHERE host_id = 'lab-9' AND rule = 'cpu_critical'`);
+    expect(episodes.rows).toEqual([{ opened_at: new Date(hour + 42 * 60_000), closed_by: 'clear' }]);
     await expectSameAsFull();
   });
 

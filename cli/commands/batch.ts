@@ -19,7 +19,7 @@ function printSummary(summary: import('../../batch/index.ts').BatchSummary): voi
   const i = summary.inputs;
   console.log(`  ${summary.full ? 'full run' : 'incremental run'}: ${i.read} files read, ${i.unchanged} unchanged (${i.reread} of them read again for their days), ${i.gone} gone; ${i.dirtyDays} dirty day(s) in silver, ${i.goldDays} day(s) of gold published`);
   const e = summary.episodes;
-  if (e.days > 0) console.log(`  alerts and anomalies: ${e.days} day(s) stepped through the rules, ${e.segments} alert segment(s), ${e.anomalyPoints} anomalous reading(s), ${e.modelsTrained} day model(s) trained`);
+  if (e.days > 0) console.log(`  alerts and anomalies: ${e.days} day(s) stepped through the rules${e.resumed > 0 ? ` (${e.resumed} on from where the last run stopped)` : ''}, ${e.segments} alert segment(s), ${e.anomalyPoints} anomalous reading(s), ${e.modelsTrained} day model(s) trained`);
   console.log(`batch ${summary.runId}: ${summary.silverRows} readings in silver (${summary.deduplicated} duplicates removed, ${summary.quarantined} rows quarantined to ${summary.quarantineDir}); watermark ${summary.watermark.toISOString()}; ${summary.seconds.toFixed(1)} s`);
 }
 

@@ -22,6 +22,7 @@ const DAY = 86_400_000;
 const MODEL_WINDOW_DAYS = 7;
 const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`);
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export interface EpisodeViews {
   /** Days whose rows of the four tables are replaced (`all`: a full run). */
@@ -192,8 +193,10 @@ interface DayToStep { day: string; last: boolean; start: Carry; model: AnomalyMo
 /** Steps one day into the spool (the last day on from its stored progress when that holds); returns its end state and that state's hash. */
 async function stepIntoSpool(input: EpisodeInput, views: EpisodeViews, d: DayToStep): Promise<{ carry: Carry; hash: string }> {
   const { day, last, start, model } = d;
-  const startHash = createHash('sha256').update(serializeCarry(start)).digest('hex');
-  const after = last && !d.trained ? await readingsAfterProgress(input, d.stored, day, startHash) : null;
+  // Only the last day keeps its progress: what it started from and the files it read are asked of it alone.
+  const startHash = last ? sha256(serializeCarry(start)) : '';
+  const files = last ? await progressFiles(input.dataDir, day) : [];
+  const after = last && !d.trained ? await readingsAfterProgress(input, d.stored, { day, files, startHash }) : null;
   if (after) views.resumed.push(day);
   const rows = after?.rows ?? (await dayRows(input, day));
   // Only the days after a day learn from its profile, so the last day is profiled when one
@@ -204,13 +207,13 @@ async function stepIntoSpool(input: EpisodeInput, views: EpisodeViews, d: DayToS
   for (const known of views.profiles.keys()) if (dayStart(known) < dayStart(day) - MODEL_WINDOW_DAYS * DAY) views.profiles.delete(known);
   const stepped = stepDay({ day, rows, start, resume: after?.progress ?? null, scorer: model ? new AnomalyScorer(model) : null, forReadings: input.forReadings,
     dayEnd: last ? input.watermark : Math.min(dayStart(day) + DAY, input.watermark) });
-  if (last) views.progress = { day, watermark: input.watermark, files: await progressFiles(input.dataDir, day), startHash, progress: serializeProgress(stepped.progress) };
+  if (last) views.progress = { day, watermark: input.watermark, files, startHash, progress: serializeProgress(stepped.progress) };
   const ids = await rows.eventIds(stepped.points.map((p) => p.position));
   stepped.points.forEach((p, k) => { p.event_id = ids[k] as string; });
   await views.spool.add('segments', stepped.segments);
   await views.spool.add('points', stepped.points);
   const states = serializeCarry(stepped.carry);
-  const hash = createHash('sha256').update(states).digest('hex');
+  const hash = sha256(states);
   await views.spool.add('carries', [{ day, states, hash, profile: JSON.stringify(profile) }]);
   return { carry: stepped.carry, hash };
 }

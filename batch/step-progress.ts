@@ -52,13 +52,14 @@ function allAfter(rows: DayColumns, seen: ReadonlyMap<string, number>): boolean 
 }
 
 /**
- * The readings of `day` after its stored progress, and that progress; null when the day has
- * to be stepped from its start (no progress of this day, another start, other files, or
+ * The readings of `now.day` (whose silver `now.files` holds, started from the carry hashed
+ * `now.startHash`) after its stored progress, and that progress; null when the day has to be
+ * stepped from its start (no progress of this day, another start, other files, or
  * readings that do not all come after the stepped ones).
  */
-export async function readingsAfterProgress(input: ProgressInput, stored: StoredProgress | null, day: string, startHash: string): Promise<{ rows: DayColumns; progress: DayProgress } | null> {
+export async function readingsAfterProgress(input: ProgressInput, stored: StoredProgress | null, now: Pick<StoredProgress, 'day' | 'files' | 'startHash'>): Promise<{ rows: DayColumns; progress: DayProgress } | null> {
+  const { day, files, startHash } = now;
   if (!stored || stored.day !== day || stored.startHash !== startHash || stored.watermark > input.watermark) return null;
-  const files = await progressFiles(input.dataDir, day);
   const before = new Set(stored.files);
   if (stored.files.some((f) => !files.includes(f))) return null;
   const stepped = stored.files.map((f) => join(input.dataDir, f));

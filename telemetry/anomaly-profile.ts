@@ -230,7 +230,7 @@ function hostBaseline(days: readonly (FeatureDay | null)[], longRun: number | nu
     return cell && cell.n >= MIN_HOUR_READINGS ? { ...spread(cell) as Spread, ...recurringRange(cells) } : null;
   });
   return {
-    readings, median: overall.median, scale: overall.scale, hours, longRun: longRun ?? 1,
+    readings, days: present.length, median: overall.median, scale: overall.scale, hours, longRun: longRun ?? 1,
     min: Math.min(...present.map((d) => d.min)), max: Math.max(...present.map((d) => d.max)),
   };
 }

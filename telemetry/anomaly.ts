@@ -4,15 +4,16 @@
 // speed layer and `pulse eval` score every reading with these same functions. A sensor that
 // repeats one value far longer than it ever did in training is anomalous too (stuck sensor),
 // which no point-wise score can see. So is a level shift or a drift that no single reading
-// makes obvious (anomaly-drift.ts), and a power draw its CPU load does not explain
-// (anomaly-conditioning.ts). A value an hour of day reached on several training days is not a
-// point anomaly then (a short job that runs every night). A baseline learned from fewer than
+// makes obvious (anomaly-drift.ts), a power draw its CPU load does not explain
+// (anomaly-conditioning.ts) and a reading beyond the week's extremes (anomaly-record.ts). A
+// value an hour of day reached on several training days is not a point anomaly then (a short job that runs every night). A baseline learned from fewer than
 // MIN_TRAINING_READINGS readings judges nothing: its region's does if that has enough (a fleet
 // prior), else the reading is not judged (score 0, no metric), as a few hours cannot say what normal is.
 
 import { compileForest, compiledScore, type CompiledForest, type IsolationForest } from './isolation-forest.ts';
 import { conditionedZ, type Conditioning } from './anomaly-conditioning.ts';
 import { checkAnomalyModel } from './anomaly-model-check.ts';
+import { strongestRecord } from './anomaly-record.ts';
 import { PulseError } from './errors.ts';
 import type { Metric } from './record.ts';
 
@@ -73,9 +74,11 @@ export interface FeatureBaseline extends Spread {
   hours: (Spread | null)[];
   /** A long run of one unchanged value in training (99.9th percentile of run lengths), in readings. */
   longRun: number;
-  /** Range seen in training: a sensor resting at its limit (CPU at 0 %) is clamped, not stuck. */
+  /** Range seen in training: a sensor resting at its limit (CPU at 0 %) is clamped, not stuck; beyond it, a record (anomaly-record.ts). */
   min: number;
   max: number;
+  /** Training days with readings of this feature (absent in models trained before records were judged: no records then). */
+  days?: number;
 }
 
 export interface AnomalyModel {
@@ -117,7 +120,7 @@ export interface AnomalyScore {
   /** The feature that deviated most (largest |z|), or the stuck one. */
   metric: string | null;
   z: number | null;
-  reason: 'isolation' | 'flatline' | 'shift';
+  reason: 'isolation' | 'flatline' | 'shift' | 'record';
 }
 
 export const entityKey = (region: string, host: string) => `${region}/${host}`;
@@ -263,6 +266,8 @@ export class AnomalyScorer {
     const isolation = deviation >= MIN_ISOLATED_Z * ANOMALY_CLEAR_BELOW ? compiledScore(this.forest, this.row) : null;
     const isolated = isolation === null ? 0 : Math.min(isolation / this.model.isolationThreshold, deviation / MIN_ISOLATED_Z);
     const score = Math.max(isolated, deviation / entity.zThreshold);
+    const record = entity.hosts ? strongestRecord(entity.hosts, values, this.upwardOnly, trained, entity.conditioning) : null;
+    if (record !== null && record.score > score) return { score: record.score, isolation, metric: this.model.features[record.index] as string, z: this.row[record.index] as number, reason: 'record' };
     return { score, isolation, metric: worst < 0 ? null : (this.model.features[worst] as string), z, reason: 'isolation' };
   }
 

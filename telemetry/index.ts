@@ -17,6 +17,7 @@ export * from './anomaly-step.ts';
 export * from './anomaly-assemble.ts';
 export * from './anomaly-drift.ts';
 export * from './anomaly-conditioning.ts';
+export * from './anomaly-record.ts';
 export * from './anomaly-model-check.ts';
 export * from './cold-archive-format.ts';
 export * from './anomaly-profile.ts';

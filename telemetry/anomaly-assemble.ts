@@ -35,15 +35,15 @@ export function assembleModel(parts: ModelParts, sample: readonly TrainingSample
   if (Object.keys(conditioning).length > 0) draft.conditioning = conditioning;
   const scorer = new AnomalyScorer(draft);
   // Each sample row standardized, and its largest |z| kept per host (the sample comes host by host).
-  const byHost = new Map<string, number[]>();
+  const byHost = new Map<string, HostSample>();
   let current: { region: string; host: string; list: number[] } | null = null;
   const rows = sample.map((s) => {
     const row = new Float64Array(parts.features.length);
     const worst = Math.abs(scorer.standardize(s.region, s.host, s.ts, s.values, row)?.z ?? 0);
     if (current === null || current.host !== s.host || current.region !== s.region) {
       const key = entityKey(s.region, s.host);
-      current = { region: s.region, host: s.host, list: byHost.get(key) ?? [] };
-      byHost.set(key, current.list);
+      current = { region: s.region, host: s.host, list: byHost.get(key)?.list ?? [] };
+      byHost.set(key, { region: s.region, list: current.list });
     }
     current.list.push(worst);
     return row;
@@ -54,21 +54,42 @@ export function assembleModel(parts: ModelParts, sample: readonly TrainingSample
   const stride = Math.max(1, Math.floor(rows.length / ISOLATION_CALIBRATION_ROWS));
   const scores = Float64Array.from(rows.filter((_, i) => i % stride === 0), (row) => compiledScore(compiled, row)).sort();
   const round = (v: number) => Math.round(v * 1e6) / 1e6;
-  // Hosts differ in how heavy their tails are (a disk that bursts vs a steady CPU): each gets the
-  // |z| its own training readings exceed with the contamination share, from at least 200 of them;
-  // from fewer than 1 / contamination, their largest: a few days of a heavy tail understate it.
-  const all = Float64Array.from([...byHost.values()].flat()).sort();
-  const fleetZ = Math.max(MIN_HOST_Z, sortedQuantile(all, 1 - contamination));
-  const zThresholds: Record<string, number> = {};
-  for (const [key, list] of byHost) {
-    if (list.length < MIN_HOST_SAMPLE) continue;
-    zThresholds[key] = round(Math.max(MIN_HOST_Z, Math.min(fleetZ, sortedQuantile(Float64Array.from(list).sort(), 1 - Math.max(contamination, 1 / list.length)))));
-  }
+  const { fleetZ, zThresholds } = hostZThresholds(byHost, contamination);
   return {
     ...draft, forest, zThresholds,
     isolationThreshold: round(sortedQuantile(scores, 1 - contamination)),
     zThreshold: round(fleetZ),
   };
+}
+
+interface HostSample { region: string; list: number[] }
+
+/**
+ * Hosts differ in how heavy their tails are (a disk that bursts vs a steady CPU): each gets the
+ * |z| its own training readings exceed with the contamination share, from at least 200 of them;
+ * from fewer than 1 / contamination, their largest: a few days of a heavy tail understate it.
+ * Never above its region's (a host whose week held an incident is not excused the next one),
+ * and never below MIN_HOST_Z. The cap is its region's, not the fleet's: where regions hold
+ * different kinds of series (each NAB file is one), a bursty disk capped by steady CPUs'
+ * tails would fire on every burst of its kind.
+ */
+function hostZThresholds(byHost: ReadonlyMap<string, HostSample>, contamination: number): { fleetZ: number; zThresholds: Record<string, number> } {
+  const round = (v: number) => Math.round(v * 1e6) / 1e6;
+  const tailOf = (lists: readonly number[][]) => Math.max(MIN_HOST_Z, sortedQuantile(Float64Array.from(lists.flat()).sort(), 1 - contamination));
+  const byRegion = new Map<string, number[][]>();
+  for (const { region, list } of byHost.values()) {
+    const lists = byRegion.get(region);
+    if (lists) lists.push(list);
+    else byRegion.set(region, [list]);
+  }
+  const regionZ = new Map([...byRegion].map(([region, lists]) => [region, tailOf(lists)]));
+  const zThresholds: Record<string, number> = {};
+  for (const [key, { region, list }] of byHost) {
+    if (list.length < MIN_HOST_SAMPLE) continue;
+    const own = sortedQuantile(Float64Array.from(list).sort(), 1 - Math.max(contamination, 1 / list.length));
+    zThresholds[key] = round(Math.max(MIN_HOST_Z, Math.min(regionZ.get(region) as number, own)));
+  }
+  return { fleetZ: tailOf([...byHost.values()].map((h) => h.list)), zThresholds };
 }
 
 /** Per host, the lines of the pairs the features allow, where they explain enough (the sample comes host by host). */

@@ -29,6 +29,24 @@ describe('the anomaly detector', () => {
     expect(scorer.score('lab', 'h1', 0, [1e10, null, null, null]).score).toBeGreaterThan(1);
   });
 
+  it('caps a host\'s threshold by its own region\'s tail, not by other regions\' (each kind of series keeps its own)', () => {
+    // A disk bursting in 1 % of its readings, and 15 steady CPUs: the bursts are under 0.1 % of all readings.
+    const disk = Array.from({ length: 4_000 }, (_, i) => (i % 100 === 0 ? 1e6 * (1 + (((i / 100) * 7919) % 100)) : 0));
+    const steady = Array.from({ length: 4_000 }, (_, i) => 20 + ((i * 7919) % 5) - 2);
+    const rows = (region: string, host: string, values: number[]) => values.map((v, i) => ({ region, host, ts: i * 300_000, values: [v, null, null, null] }));
+    const modelWithCpusIn = (region: string) => {
+      const cpus = Array.from({ length: 15 }, (_, c) => `c${c}`);
+      const hosts = Object.fromEntries([['disks/d1', [baseline(0, 1e-3, 4_000), null, null, null]], ...cpus.map((c) => [`${region}/${c}`, [baseline(20, 2, 4_000), null, null, null]])]);
+      const sample = [...rows('disks', 'd1', disk), ...cpus.flatMap((c) => rows(region, c, steady))];
+      return assembleModel({ features: [...ANOMALY_FEATURES], trainedThrough: 4_000 * 300_000, trainingRows: sample.length, hosts, regions: {} }, sample, { trees: 10 });
+    };
+    const burstZ = 5e7 / 1e-3; // a burst like its training ones
+    // In a region of its own, the disk's threshold is its bursts' tail: such a burst stays below it.
+    expect(modelWithCpusIn('cpus').zThresholds['disks/d1']).toBeGreaterThan(burstZ);
+    // Sharing its region with the CPUs, their tail caps it, and every burst of its kind would fire.
+    expect(modelWithCpusIn('disks').zThresholds['disks/d1']).toBeLessThan(burstZ);
+  });
+
   it('holds a value its hour reached on two training days to a small |z| (a nightly job), but not one beyond it', () => {
     const cpu = baseline(20, 2, 4_000, { lo: 18, hi: 60 });
     const scorer = new AnomalyScorer(modelOf(cpu, Array.from({ length: 4_000 }, (_, i) => 20 + ((i * 7919) % 5) - 2)));

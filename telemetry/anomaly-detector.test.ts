@@ -65,6 +65,23 @@ describe('the anomaly detector', () => {
     expect(judged.metric).toBe('cpu_pct');
   });
 
+  it('sums a shift in units of the host\'s tail: 4.5σ for hours shifts a steady host, not one whose |z| threshold is 80', () => {
+    const sample = Array.from({ length: 4_000 }, (_, i) => 20 + ((i * 7919) % 5) - 2);
+    const model = modelOf(baseline(20, 2, 4_000), sample);
+    const shiftIn = (threshold: number) => {
+      const scorer = new AnomalyScorer({ ...model, zThresholds: { 'lab/h1': threshold } });
+      const state = initialAnomalyState(ANOMALY_FEATURES.length);
+      const reasons = new Set<string>();
+      for (let i = 0; i < 120; i += 1) {
+        const step = advanceAnomaly(scorer, state, { region: 'lab', host: 'h1', ts: i * 60_000, values: [20 + 4.5 * 2 + (i % 2) * 0.01, null, null, null] }, 3);
+        if (step.score.score >= 1) reasons.add(step.score.reason);
+      }
+      return [...reasons];
+    };
+    expect(shiftIn(5)).toEqual(['shift']);
+    expect(shiftIn(80)).toEqual([]);
+  });
+
   it('counts a fleet metric only above its baseline (a fault raises it), and a generic series both ways', () => {
     const sample = Array.from({ length: 4_000 }, (_, i) => 20 + ((i * 7919) % 5) - 2);
     const cpu = new AnomalyScorer(modelOf(baseline(20, 2, 4_000), sample));

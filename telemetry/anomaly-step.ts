@@ -63,7 +63,7 @@ export function advanceAnomaly(
     const value = reading.values[i] ?? null;
     runs[i] = value === null ? 0 : value === last[i] ? (runs[i] as number) + 1 : 1;
     last[i] = value;
-    const shifted = stepDrift(drift, i, value === null ? null : scorer.lastZ(i));
+    const shifted = stepDrift(drift, i, value === null ? null : scorer.lastShiftZ(i));
     if (shifted >= 1 && shifted > score.score) score = { ...score, score: shifted, metric: scorer.model.features[i] as string, z: scorer.lastZ(i), reason: 'shift' };
     if (value === null || (runs[i] as number) < MIN_FLATLINE_RUN) continue; // too short a run to be stuck, whatever the host
     const stuck = (runs[i] as number) / scorer.runLength(reading.region, reading.host, i, value);

@@ -14,6 +14,7 @@ import { compileForest, compiledScore, type CompiledForest, type IsolationForest
 import { conditionedZ, type Conditioning } from './anomaly-conditioning.ts';
 import { checkAnomalyModel } from './anomaly-model-check.ts';
 import { strongestRecord } from './anomaly-record.ts';
+import { DRIFT_CLIP_Z } from './anomaly-drift.ts';
 import { PulseError } from './errors.ts';
 import type { Metric } from './record.ts';
 
@@ -166,6 +167,7 @@ export class AnomalyScorer {
   /** By feature: whether only a z above 0 counts (RAISED_BY_FAULTS). */
   private readonly upwardOnly: boolean[];
   private readonly entities = new Map<string, Map<string, Entity>>();
+  private shiftUnit = 1;
   /** The host asked about last: readings come host by host, so most lookups are this one. */
   private last: { region: string; host: string; entity: Entity } | null = null;
 
@@ -190,9 +192,10 @@ export class AnomalyScorer {
     if (!entity) {
       const key = entityKey(region, host);
       const hosts = this.model.hosts[key] ?? null;
+      const zThreshold = this.model.zThresholds[key] ?? this.model.zThreshold;
       entity = {
-        hosts, region: this.model.regions[region] ?? null, zThreshold: this.model.zThresholds[key] ?? this.model.zThreshold,
-        conditioning: this.model.conditioning?.[key] ?? [],
+        hosts, region: this.model.regions[region] ?? null, zThreshold,
+        conditioning: this.model.conditioning?.[key] ?? [], shiftUnit: Math.max(1, zThreshold / DRIFT_CLIP_Z),
       };
       byHost.set(host, entity);
     }
@@ -253,10 +256,16 @@ export class AnomalyScorer {
     return this.row[i] as number;
   }
 
+  /** lastZ in the shift sums' units: σ, scaled down for a host whose |z| threshold is above their clip (its tail passes the clip routinely). */
+  lastShiftZ(i: number): number {
+    return (this.row[i] as number) / this.shiftUnit;
+  }
+
 
   score(region: string, host: string, ts: number, values: readonly (number | null)[]): AnomalyScore {
     const entity = this.entity(region, host);
     const worst = this.standardizeFor(entity, ts, values, this.row);
+    this.shiftUnit = entity.shiftUnit;
     const z = worst < 0 ? null : (this.row[worst] as number);
     const deviation = Math.abs(z ?? 0);
     // The forest may flag an unusual combination, but only where some metric is off by 3σ or
@@ -279,7 +288,7 @@ export class AnomalyScorer {
   }
 }
 
-interface Entity { hosts: (FeatureBaseline | null)[] | null; region: (Spread | null)[] | null; zThreshold: number; conditioning: Conditioning[] }
+interface Entity { hosts: (FeatureBaseline | null)[] | null; region: (Spread | null)[] | null; zThreshold: number; conditioning: Conditioning[]; shiftUnit: number }
 
 /** Whether a baseline rests on enough readings to judge (format 1 kept no count: yes). */
 const trained = (spread: Spread) => (spread.readings ?? MIN_TRAINING_READINGS) >= MIN_TRAINING_READINGS;

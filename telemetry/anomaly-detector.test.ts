@@ -65,7 +65,7 @@ describe('the anomaly detector', () => {
     expect(judged.metric).toBe('cpu_pct');
   });
 
-  it('sums a shift in units of the host\'s tail: 4.5σ for hours shifts a steady host, not one whose |z| threshold is 80', () => {
+  it('sums a shift in units of the host\'s tail: 4.5σ for hours shifts a steady host, not one whose |z| threshold is 600 (ten times the limit)', () => {
     const sample = Array.from({ length: 4_000 }, (_, i) => 20 + ((i * 7919) % 5) - 2);
     const model = modelOf(baseline(20, 2, 4_000), sample);
     const shiftIn = (threshold: number) => {
@@ -79,7 +79,8 @@ describe('the anomaly detector', () => {
       return [...reasons];
     };
     expect(shiftIn(5)).toEqual(['shift']);
-    expect(shiftIn(80)).toEqual([]);
+    expect(shiftIn(50)).toEqual(['shift']); // below the limit: σ as they are
+    expect(shiftIn(600)).toEqual([]);
   });
 
   it('counts a fleet metric only above its baseline (a fault raises it), and a generic series both ways', () => {

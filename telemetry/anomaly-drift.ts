@@ -3,8 +3,9 @@
 // crosses a threshold set for spikes, and a drift creeps under it; summed over readings it
 // does. Each reading's z is clipped first, so one spike cannot pass for a shift, and only the
 // part beyond the slack accumulates, so ordinary noise drains away. A heavy-tailed host (a
-// disk that bursts, whose |z| threshold is in the thousands) passes the clip with every burst:
-// its z is summed in units of its threshold over the clip (AnomalyScorer.lastShiftZ).
+// disk that bursts, whose |z| threshold is in the thousands) reaches the clip with every burst
+// and would sum its bursts into shifts: where its threshold exceeds the limit, its z is summed in
+// units of threshold ÷ limit (AnomalyScorer.lastShiftZ).
 
 /** |z| above which a reading counts no more towards a shift: a spike is the point score's business. */
 export const DRIFT_CLIP_Z = 8;

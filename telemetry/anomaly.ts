@@ -14,7 +14,7 @@ import { compileForest, compiledScore, type CompiledForest, type IsolationForest
 import { conditionedZ, type Conditioning } from './anomaly-conditioning.ts';
 import { checkAnomalyModel } from './anomaly-model-check.ts';
 import { strongestRecord } from './anomaly-record.ts';
-import { DRIFT_CLIP_Z } from './anomaly-drift.ts';
+import { DRIFT_LIMIT } from './anomaly-drift.ts';
 import { PulseError } from './errors.ts';
 import type { Metric } from './record.ts';
 
@@ -195,7 +195,7 @@ export class AnomalyScorer {
       const zThreshold = this.model.zThresholds[key] ?? this.model.zThreshold;
       entity = {
         hosts, region: this.model.regions[region] ?? null, zThreshold,
-        conditioning: this.model.conditioning?.[key] ?? [], shiftUnit: Math.max(1, zThreshold / DRIFT_CLIP_Z),
+        conditioning: this.model.conditioning?.[key] ?? [], shiftUnit: Math.max(1, zThreshold / DRIFT_LIMIT),
       };
       byHost.set(host, entity);
     }
@@ -256,7 +256,7 @@ export class AnomalyScorer {
     return this.row[i] as number;
   }
 
-  /** lastZ in the shift sums' units: σ, scaled down for a host whose |z| threshold is above their clip (its tail passes the clip routinely). */
+  /** lastZ in the shift sums' units: σ, scaled down for a host whose |z| threshold is above their limit (one ordinary reading of its tail would be a shift). */
   lastShiftZ(i: number): number {
     return (this.row[i] as number) / this.shiftUnit;
   }

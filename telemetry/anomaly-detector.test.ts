@@ -115,6 +115,10 @@ describe('the anomaly detector', () => {
     expect(checkAnomalyModel('[]')).toMatchObject({ ok: false, reason: expect.stringMatching(/not a JSON object/) });
     expect(checkAnomalyModel({ ...model, zThreshold: Number.NaN })).toMatchObject({ ok: false, reason: expect.stringMatching(/zThreshold/) });
     expect(checkAnomalyModel({ ...model, hosts: { 'lab/h1': [null] } })).toMatchObject({ ok: false, reason: expect.stringMatching(/1 baselines for 4 features/) });
+    const counted = (extra: object) => ({ ...model, hosts: { 'lab/h1': [{ ...baseline(20, 2, 4_000), days: 7, ...extra }, null, null, null] } });
+    expect(checkAnomalyModel(counted({}))).toMatchObject({ ok: true });
+    expect(checkAnomalyModel(counted({ days: 'seven' }))).toMatchObject({ ok: false, reason: expect.stringMatching(/day count/) });
+    expect(checkAnomalyModel(counted({ max: null }))).toMatchObject({ ok: false, reason: expect.stringMatching(/numeric range/) });
     expect(checkAnomalyModel({ ...model, forest: { trees: [], features: 2 } })).toMatchObject({ ok: false, reason: expect.stringMatching(/forest/) });
     expect(checkAnomalyModel({ ...model, format: 'pulse-anomaly/1' })).toMatchObject({ ok: true, note: expect.stringMatching(/older model format/) });
     expect(() => new AnomalyScorer({ ...model, zThresholds: { 'lab/h1': 0 } })).toThrow(/host threshold/);

@@ -9,6 +9,9 @@ export type ModelCheck = { ok: true; model: AnomalyModel; note: string | null } 
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+/** A baseline that counts its days is judged for records: the count and the range records are measured by must be numbers. */
+const judgesRecords = (b: Record<string, unknown>) => finite(b['days']) && (b['days'] as number) >= 0 && finite(b['min']) && finite(b['max']);
 
 /** What is wrong with `value` as a model, or null. */
 function problem(value: unknown): string | null {
@@ -25,6 +28,7 @@ function problem(value: unknown): string | null {
   for (const [key, list] of Object.entries(value['hosts'])) {
     if (!Array.isArray(list) || list.length !== features.length) return `host ${key}: ${Array.isArray(list) ? list.length : 'no'} baselines for ${features.length} features`;
     for (const b of list) if (b !== null && (!isObject(b) || typeof b['median'] !== 'number' || !positive(b['scale']) || !Array.isArray(b['hours']))) return `host ${key}: a baseline without median, scale and hours`;
+    for (const b of list) if (isObject(b) && b['days'] !== undefined && !judgesRecords(b)) return `host ${key}: a day count without a number of days and a numeric range`;
   }
   return null;
 }

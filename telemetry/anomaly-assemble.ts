@@ -9,6 +9,7 @@ import {
 } from './anomaly.ts';
 
 const ISOLATION_CALIBRATION_ROWS = 20_000;
+const round = (v: number) => Math.round(v * 1e6) / 1e6;
 
 export interface TrainingSample { region: string; host: string; ts: number; values: (number | null)[] }
 
@@ -53,7 +54,6 @@ export function assembleModel(parts: ModelParts, sample: readonly TrainingSample
   // The isolation threshold from an evenly strided 20,000 of them: a quantile needs no more, and scoring is 100 tree walks each.
   const stride = Math.max(1, Math.floor(rows.length / ISOLATION_CALIBRATION_ROWS));
   const scores = Float64Array.from(rows.filter((_, i) => i % stride === 0), (row) => compiledScore(compiled, row)).sort();
-  const round = (v: number) => Math.round(v * 1e6) / 1e6;
   const { fleetZ, zThresholds } = hostZThresholds(byHost, contamination);
   return {
     ...draft, forest, zThresholds,
@@ -74,7 +74,6 @@ interface HostSample { region: string; list: number[] }
  * tails would fire on every burst of its kind.
  */
 function hostZThresholds(byHost: ReadonlyMap<string, HostSample>, contamination: number): { fleetZ: number; zThresholds: Record<string, number> } {
-  const round = (v: number) => Math.round(v * 1e6) / 1e6;
   const tailOf = (lists: readonly number[][]) => Math.max(MIN_HOST_Z, sortedQuantile(Float64Array.from(lists.flat()).sort(), 1 - contamination));
   const byRegion = new Map<string, number[][]>();
   for (const { region, list } of byHost.values()) {

@@ -27,8 +27,11 @@ function problem(value: unknown): string | null {
   if (!isObject(value['zThresholds']) || !Object.values(value['zThresholds']).every(positive)) return 'a host threshold is not a positive number';
   for (const [key, list] of Object.entries(value['hosts'])) {
     if (!Array.isArray(list) || list.length !== features.length) return `host ${key}: ${Array.isArray(list) ? list.length : 'no'} baselines for ${features.length} features`;
-    for (const b of list) if (b !== null && (!isObject(b) || typeof b['median'] !== 'number' || !positive(b['scale']) || !Array.isArray(b['hours']))) return `host ${key}: a baseline without median, scale and hours`;
-    for (const b of list) if (isObject(b) && b['days'] !== undefined && !judgesRecords(b)) return `host ${key}: a day count without a number of days and a numeric range`;
+    for (const b of list) {
+      if (b === null) continue;
+      if (!isObject(b) || typeof b['median'] !== 'number' || !positive(b['scale']) || !Array.isArray(b['hours'])) return `host ${key}: a baseline without median, scale and hours`;
+      if (b['days'] !== undefined && !judgesRecords(b)) return `host ${key}: a day count without a number of days and a numeric range`;
+    }
   }
   return null;
 }

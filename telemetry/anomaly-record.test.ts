@@ -15,12 +15,12 @@ describe('records: readings beyond the training week', () => {
   });
 
   it('breaks a bursty series\' range only with a burst larger than every one of its week, by the margin', () => {
-    expect(strongestRecord([disk], [100e6 * (1 + RECORD_MARGIN) * 1.01], [true], always, [])).toMatchObject({ index: 0 });
-    expect(strongestRecord([disk], [100e6 * (1 + RECORD_MARGIN) * 0.99], [true], always, [])).toBeNull();
+    expect(strongestRecord([disk], [100e6 * (1 + RECORD_MARGIN) * 1.01], [true], always, [false])).toMatchObject({ index: 0 });
+    expect(strongestRecord([disk], [100e6 * (1 + RECORD_MARGIN) * 0.99], [true], always, [false])).toBeNull();
   });
 
   it('scores a record from ANOMALY_SEVERE up, so that it fires at once', () => {
-    const record = strongestRecord([disk], [300e6], [true], always, []);
+    const record = strongestRecord([disk], [300e6], [true], always, [false]);
     expect(record?.score).toBeGreaterThanOrEqual(ANOMALY_SEVERE);
     expect(record?.score).toBeCloseTo((ANOMALY_SEVERE * 3) / (1 + RECORD_MARGIN));
   });
@@ -48,13 +48,13 @@ describe('records: readings beyond the training week', () => {
   });
 
   it('leaves a feature judged by another to that line (the power a CPU spike draws is no power anomaly)', () => {
-    const conditioning = [{ feature: 1, on: 0, intercept: 0, slope: 1, scale: 1 }];
-    expect(strongestRecord([steady, disk], [40, 1e9], [true, true], always, conditioning)).toBeNull();
-    expect(strongestRecord([steady, disk], [60, 1e9], [true, true], always, conditioning)).toMatchObject({ index: 0 });
+    const conditioned = [false, true]; // the second feature is judged by a line on the first
+    expect(strongestRecord([steady, disk], [40, 1e9], [true, true], always, conditioned)).toBeNull();
+    expect(strongestRecord([steady, disk], [60, 1e9], [true, true], always, conditioned)).toMatchObject({ index: 0 });
   });
 
   it('takes the feature that breaks its range furthest, and skips missing readings and untrusted baselines', () => {
-    expect(strongestRecord([steady, disk], [60, 1e9], [true, true], always, [])).toMatchObject({ index: 1 }); // 10 × its extreme, against 5 ×
-    expect(strongestRecord([steady, disk], [null, 500e6], [true, true], (b) => b !== disk, [])).toBeNull();
+    expect(strongestRecord([steady, disk], [60, 1e9], [true, true], always, [false, false])).toMatchObject({ index: 1 }); // 10 × its extreme, against 5 ×
+    expect(strongestRecord([steady, disk], [null, 500e6], [true, true], (b) => b !== disk, [false, false])).toBeNull();
   });
 });

@@ -10,7 +10,6 @@
 // and beating it by a little is a matter of chance that the z score already judges.
 
 import { ANOMALY_SEVERE, MAX_Z, MIN_HOST_Z, type FeatureBaseline } from './anomaly.ts';
-import type { Conditioning } from './anomaly-conditioning.ts';
 
 /** How far past the week's extreme (as a share of its distance from the median) a reading must be. */
 export const RECORD_MARGIN = 0.1;
@@ -41,13 +40,13 @@ export function recordRatio(baseline: FeatureBaseline, value: number, upwardOnly
  */
 export function strongestRecord(
   baselines: readonly (FeatureBaseline | null)[], values: readonly (number | null)[], upwardOnly: readonly boolean[],
-  judges: (baseline: FeatureBaseline) => boolean, conditioning: readonly Conditioning[],
+  judges: (baseline: FeatureBaseline) => boolean, conditioned: readonly boolean[],
 ): { index: number; score: number } | null {
   let best: { index: number; score: number } | null = null;
   for (let i = 0; i < values.length; i += 1) {
     const value = values[i];
     const baseline = baselines[i];
-    if (value === null || value === undefined || !baseline || !judges(baseline) || conditioning.some((c) => c.feature === i)) continue;
+    if (value === null || value === undefined || !baseline || !judges(baseline) || conditioned[i] === true) continue;
     const ratio = recordRatio(baseline, value, upwardOnly[i] === true);
     if (ratio < 1 + RECORD_MARGIN) continue;
     const score = ANOMALY_SEVERE * Math.min(MAX_Z, ratio / (1 + RECORD_MARGIN));

@@ -6,7 +6,8 @@
 // which no point-wise score can see. So is a level shift or a drift that no single reading
 // makes obvious (anomaly-drift.ts), a power draw its CPU load does not explain
 // (anomaly-conditioning.ts) and a reading beyond the week's extremes (anomaly-record.ts). A
-// value an hour of day reached on several training days is not a point anomaly then (a short job that runs every night). A baseline learned from fewer than
+// value an hour of day reached on several training days is not a point anomaly then (a short
+// job that runs every night). A baseline learned from fewer than
 // MIN_TRAINING_READINGS readings judges nothing: its region's does if that has enough (a fleet
 // prior), else the reading is not judged (score 0, no metric), as a few hours cannot say what normal is.
 
@@ -193,9 +194,10 @@ export class AnomalyScorer {
       const key = entityKey(region, host);
       const hosts = this.model.hosts[key] ?? null;
       const zThreshold = this.model.zThresholds[key] ?? this.model.zThreshold;
+      const conditioning = this.model.conditioning?.[key] ?? [];
       entity = {
-        hosts, region: this.model.regions[region] ?? null, zThreshold,
-        conditioning: this.model.conditioning?.[key] ?? [], shiftUnit: Math.max(1, zThreshold / DRIFT_LIMIT),
+        hosts, region: this.model.regions[region] ?? null, zThreshold, conditioning,
+        conditioned: this.model.features.map((_, i) => conditioning.some((c) => c.feature === i)), shiftUnit: Math.max(1, zThreshold / DRIFT_LIMIT),
       };
       byHost.set(host, entity);
     }
@@ -261,7 +263,6 @@ export class AnomalyScorer {
     return (this.row[i] as number) / this.shiftUnit;
   }
 
-
   score(region: string, host: string, ts: number, values: readonly (number | null)[]): AnomalyScore {
     const entity = this.entity(region, host);
     const worst = this.standardizeFor(entity, ts, values, this.row);
@@ -275,7 +276,7 @@ export class AnomalyScorer {
     const isolation = deviation >= MIN_ISOLATED_Z * ANOMALY_CLEAR_BELOW ? compiledScore(this.forest, this.row) : null;
     const isolated = isolation === null ? 0 : Math.min(isolation / this.model.isolationThreshold, deviation / MIN_ISOLATED_Z);
     const score = Math.max(isolated, deviation / entity.zThreshold);
-    const record = entity.hosts ? strongestRecord(entity.hosts, values, this.upwardOnly, trained, entity.conditioning) : null;
+    const record = entity.hosts ? strongestRecord(entity.hosts, values, this.upwardOnly, trained, entity.conditioned) : null;
     if (record !== null && record.score > score) return { score: record.score, isolation, metric: this.model.features[record.index] as string, z: this.row[record.index] as number, reason: 'record' };
     return { score, isolation, metric: worst < 0 ? null : (this.model.features[worst] as string), z, reason: 'isolation' };
   }
@@ -288,7 +289,12 @@ export class AnomalyScorer {
   }
 }
 
-interface Entity { hosts: (FeatureBaseline | null)[] | null; region: (Spread | null)[] | null; zThreshold: number; conditioning: Conditioning[]; shiftUnit: number }
+interface Entity {
+  hosts: (FeatureBaseline | null)[] | null; region: (Spread | null)[] | null; zThreshold: number; conditioning: Conditioning[];
+  /** By feature: whether a conditioned line judges it (resolved once per host, not per reading). */
+  conditioned: boolean[];
+  shiftUnit: number;
+}
 
 /** Whether a baseline rests on enough readings to judge (format 1 kept no count: yes). */
 const trained = (spread: Spread) => (spread.readings ?? MIN_TRAINING_READINGS) >= MIN_TRAINING_READINGS;
